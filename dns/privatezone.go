@@ -1,0 +1,100 @@
+// Package dns builds the private hosted zone that gives the internal ALB a
+// private name in every VPC of the stack.
+package dns
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Alias is an A record in the zone that aliases an AWS load balancer.
+type Alias struct {
+	// Name is the record's label in the zone ("alb").
+	Name string
+	// DNSName and ZoneID are the load balancer's.
+	DNSName pulumi.StringInput
+	ZoneID  pulumi.StringInput
+}
+
+// PrivateZoneArgs configure the zone.
+type PrivateZoneArgs struct {
+	// Name is the zone's domain ("home").
+	Name string
+	// Region of the VPCs.
+	Region string
+	// VpcIDs are associated with the zone; only they can resolve its names.
+	VpcIDs []pulumi.StringInput
+	// Aliases are created in the zone.
+	Aliases []Alias
+}
+
+// PrivateZone is a Route 53 private hosted zone associated with every VPC of
+// the stack, holding alias records that evaluate their target's health.
+type PrivateZone struct {
+	pulumi.ResourceState
+
+	ZoneID pulumi.StringOutput
+	// Fqdns are the aliases' full names ("alb.home"), in order.
+	Fqdns []pulumi.StringOutput
+}
+
+// NewPrivateZone creates the zone and its records.
+func NewPrivateZone(ctx *pulumi.Context, name string, args *PrivateZoneArgs, opts ...pulumi.ResourceOption) (*PrivateZone, error) {
+	domain := strings.TrimSuffix(args.Name, ".")
+	switch {
+	case domain == "":
+		return nil, fmt.Errorf("dns: zone %s needs a domain name", name)
+	case len(args.VpcIDs) == 0:
+		return nil, fmt.Errorf("dns: zone %q needs at least one VPC to be private", domain)
+	}
+	z := &PrivateZone{}
+	if err := ctx.RegisterComponentResource("internal-alb:dns:PrivateZone", name, z, opts...); err != nil {
+		return nil, err
+	}
+	in := pulumi.Parent(z)
+
+	vpcs := route53.ZoneVpcArray{}
+	for _, id := range args.VpcIDs {
+		vpcs = append(vpcs, &route53.ZoneVpcArgs{VpcId: id, VpcRegion: pulumi.String(args.Region)})
+	}
+	zone, err := route53.NewZone(ctx, name, &route53.ZoneArgs{
+		Name:    pulumi.String(domain),
+		Comment: pulumi.String("Private names for the internal ALB, resolvable only in the associated VPCs"),
+		Vpcs:    vpcs,
+		Tags:    pulumi.StringMap{"Name": pulumi.String(domain)},
+	}, in)
+	if err != nil {
+		return nil, fmt.Errorf("dns: %w", err)
+	}
+	z.ZoneID = zone.ZoneId
+
+	for _, a := range args.Aliases {
+		fqdn := a.Name + "." + domain
+		rec, err := route53.NewRecord(ctx, name+"-"+a.Name, &route53.RecordArgs{
+			ZoneId: zone.ZoneId,
+			Name:   pulumi.String(fqdn),
+			Type:   pulumi.String("A"),
+			Aliases: route53.RecordAliasArray{&route53.RecordAliasArgs{
+				Name:                 a.DNSName,
+				ZoneId:               a.ZoneID,
+				EvaluateTargetHealth: pulumi.Bool(true),
+			}},
+		}, in)
+		if err != nil {
+			return nil, fmt.Errorf("dns: %w", err)
+		}
+		z.Fqdns = append(z.Fqdns, rec.Fqdn)
+	}
+
+	fqdns := pulumi.StringArray{}
+	for _, f := range z.Fqdns {
+		fqdns = append(fqdns, f)
+	}
+	if err := ctx.RegisterResourceOutputs(z, pulumi.Map{"zoneId": z.ZoneID, "fqdns": fqdns}); err != nil {
+		return nil, err
+	}
+	return z, nil
+}

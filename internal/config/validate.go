@@ -1,0 +1,162 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+
+	"github.com/internal-alb/internal-alb/internal/ipam"
+)
+
+var (
+	vpcNameRe    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
+	albNameRe    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+	dnsLabelRe   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	lambdaNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
+
+// Runtimes are the Lambda runtimes the function may use: Node.js runtimes that
+// AWS accepts for new functions and the pulumi-aws v6 line knows.
+var Runtimes = []string{"nodejs22.x"}
+
+// LogRetentionDays are the retention periods CloudWatch Logs accepts.
+var LogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// Validate returns every problem of c joined in one error, or nil.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	// VPCs: names, blocks, subnets that fit, no overlaps.
+	type placed struct {
+		key    string
+		prefix netip.Prefix
+	}
+	var blocks []placed
+	names := map[string]string{}
+	for i, v := range c.AllVpcs() {
+		key := Key("serviceVpc")
+		if i > 0 {
+			key = fmt.Sprintf("%s[%d]", Key("consumerVpcs"), i-1)
+		}
+		if !vpcNameRe.MatchString(v.Name) {
+			bad("%s.name: %q must be 1-20 lowercase letters, digits or hyphens, starting with a letter", key, v.Name)
+		} else if other, dup := names[v.Name]; dup {
+			bad("%s.name: %q is already the name of %s", key, v.Name, other)
+		} else {
+			names[v.Name] = key
+		}
+		if v.Nat != "" && !validNat(v.Nat) {
+			bad("%s.nat: %q is not one of none, single, onePerAz", key, v.Nat)
+		}
+		p, err := ipam.ParseVpcCidr(v.Cidr)
+		if err != nil {
+			bad("%s.cidr: %q is %v", key, v.Cidr, err)
+			continue
+		}
+		if p.Bits() < 16 || p.Bits() > 28 {
+			bad("%s.cidr: %q must be between /16 and /28 (AWS's VPC limits)", key, v.Cidr)
+			continue
+		}
+		for _, b := range blocks {
+			if b.prefix.Overlaps(p) {
+				bad("%s.cidr: %q overlaps %s.cidr %q; routed VPCs need distinct blocks", key, v.Cidr, b.key, b.prefix)
+			}
+		}
+		blocks = append(blocks, placed{key, p})
+		if c.AzCount >= 2 && c.SubnetPrefixLength >= 17 && c.SubnetPrefixLength <= 28 {
+			if _, err := ipam.Split(p, c.SubnetPrefixLength, c.AzCount); err != nil {
+				bad("%s: %d AZs with %s %d: %v", key+".cidr", c.AzCount, Key("subnetPrefixLength"), c.SubnetPrefixLength, err)
+			}
+		}
+	}
+	if len(c.ConsumerVpcs) == 0 {
+		bad("%s: [] must list at least one VPC; the consumers are the point of the stack", Key("consumerVpcs"))
+	}
+
+	if c.AzCount < 2 {
+		bad("%s: %d is fewer than 2; an ALB needs subnets in at least two AZs", Key("azCount"), c.AzCount)
+	}
+	if c.SubnetPrefixLength < 17 || c.SubnetPrefixLength > 28 {
+		bad("%s: %d must be between 17 and 28", Key("subnetPrefixLength"), c.SubnetPrefixLength)
+	}
+	if !validNat(c.NatMode) {
+		bad("%s: %q is not one of none, single, onePerAz", Key("natMode"), c.NatMode)
+	}
+	if c.Connectivity != Peering && c.Connectivity != TransitGateway {
+		bad("%s: %q is not one of peering, transitGateway", Key("connectivity"), c.Connectivity)
+	}
+
+	// Bastion access.
+	if c.Bastion && len(c.AdminCidrs) == 0 {
+		bad("%s: [] is empty but %s is true; list the CIDRs allowed to SSH to the bastions, or set %s: false", Key("adminCidrs"), Key("bastion"), Key("bastion"))
+	}
+	for i, s := range c.AdminCidrs {
+		key := fmt.Sprintf("%s[%d]", Key("adminCidrs"), i)
+		p, err := ipam.ParseVpcCidr(s)
+		if err != nil {
+			bad("%s: %q is %v", key, s, err)
+			continue
+		}
+		if p.Bits() == 0 && !c.AllowSshFromAnywhere {
+			bad("%s: %q opens SSH to the whole internet; set %s: true if you really mean it", key, s, Key("allowSshFromAnywhere"))
+		}
+	}
+
+	// Compute, ALB, DNS, Lambda.
+	if c.InstanceType == "" {
+		bad("%s: \"\" must name an EC2 instance type", Key("instanceType"))
+	}
+	switch {
+	case len(c.AlbName) == 0 || len(c.AlbName) > 32:
+		bad("%s: %q must be 1-32 characters", Key("albName"), c.AlbName)
+	case !albNameRe.MatchString(c.AlbName):
+		bad("%s: %q may hold only letters, digits and hyphens, and must not start or end with a hyphen", Key("albName"), c.AlbName)
+	case len(c.AlbName) >= 9 && c.AlbName[:9] == "internal-":
+		bad("%s: %q must not start with \"internal-\"", Key("albName"), c.AlbName)
+	}
+	if c.WebCount < 1 {
+		bad("%s: %d must be at least 1", Key("webCount"), c.WebCount)
+	}
+	if c.ZoneName == "" {
+		bad("%s: \"\" must name the private hosted zone", Key("zoneName"))
+	} else if !validDomain(c.ZoneName) {
+		bad("%s: %q is not a valid DNS name", Key("zoneName"), c.ZoneName)
+	}
+	if !dnsLabelRe.MatchString(c.RecordName) {
+		bad("%s: %q must be one lowercase DNS label", Key("recordName"), c.RecordName)
+	}
+	if !lambdaNameRe.MatchString(c.LambdaName) {
+		bad("%s: %q must be 1-64 letters, digits, hyphens or underscores", Key("lambdaName"), c.LambdaName)
+	}
+	if !slices.Contains(Runtimes, c.LambdaRuntime) {
+		bad("%s: %q is not one of %v", Key("lambdaRuntime"), c.LambdaRuntime, Runtimes)
+	}
+	if !slices.Contains(LogRetentionDays, c.LogRetentionDays) {
+		bad("%s: %d is not a retention CloudWatch Logs accepts (%v)", Key("logRetentionDays"), c.LogRetentionDays, LogRetentionDays)
+	}
+	return errors.Join(errs...)
+}
+
+func validNat(m string) bool { return m == NatNone || m == NatSingle || m == NatOnePerAz }
+
+func validDomain(name string) bool {
+	if len(name) > 253 {
+		return false
+	}
+	start := 0
+	if name[len(name)-1] == '.' {
+		name = name[:len(name)-1]
+	}
+	for i := 0; i <= len(name); i++ {
+		if i == len(name) || name[i] == '.' {
+			if !dnsLabelRe.MatchString(name[start:i]) {
+				return false
+			}
+			start = i + 1
+		}
+	}
+	return true
+}

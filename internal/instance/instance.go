@@ -1,0 +1,64 @@
+// Package instance creates EC2 instances hardened the same way everywhere:
+// IMDSv2 required, an encrypted gp3 root volume, no public address unless
+// asked for, and user data that replaces the instance when it changes.
+package instance
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Args are the few things that differ between the stack's instances.
+type Args struct {
+	Ami              pulumi.StringInput // AMI id, from a lookup
+	InstanceType     string
+	SubnetID         pulumi.StringInput
+	SecurityGroupIDs pulumi.StringArrayInput
+	PublicIP         bool               // only bastions
+	InstanceProfile  pulumi.StringInput // optional
+	UserData         string             // optional
+	Role             string             // "bastion", "web" or "client": the Role tag
+}
+
+// RootVolumeGiB is the root volume size: the Amazon Linux 2023 AMI's minimum.
+const RootVolumeGiB = 8
+
+// New creates the instance.
+func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption) (*ec2.Instance, error) {
+	args := &ec2.InstanceArgs{
+		Ami:                      a.Ami,
+		InstanceType:             pulumi.String(a.InstanceType),
+		SubnetId:                 a.SubnetID,
+		VpcSecurityGroupIds:      a.SecurityGroupIDs,
+		AssociatePublicIpAddress: pulumi.Bool(a.PublicIP),
+		MetadataOptions: &ec2.InstanceMetadataOptionsArgs{
+			HttpEndpoint:            pulumi.String("enabled"),
+			HttpTokens:              pulumi.String("required"),
+			HttpPutResponseHopLimit: pulumi.Int(1),
+		},
+		RootBlockDevice: &ec2.InstanceRootBlockDeviceArgs{
+			Encrypted:           pulumi.Bool(true),
+			VolumeType:          pulumi.String("gp3"),
+			VolumeSize:          pulumi.Int(RootVolumeGiB),
+			DeleteOnTermination: pulumi.Bool(true),
+		},
+		Tags: pulumi.StringMap{
+			"Name": pulumi.String(name),
+			"Role": pulumi.String(a.Role),
+		},
+	}
+	if a.InstanceProfile != nil {
+		args.IamInstanceProfile = a.InstanceProfile
+	}
+	if a.UserData != "" {
+		args.UserData = pulumi.String(a.UserData)
+		args.UserDataReplaceOnChange = pulumi.Bool(true)
+	}
+	inst, err := ec2.NewInstance(ctx, name, args, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("instance %s: %w", name, err)
+	}
+	return inst, nil
+}

@@ -1,0 +1,211 @@
+package plan
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/netip"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Account is the AWS account id the mocks answer with.
+const Account = "123456789012"
+
+// Mocks answers the engine's calls the way AWS would, well enough for the
+// program's outputs to be realistic (ids, ARNs, DNS names, addresses), and
+// records every registered resource.
+type Mocks struct {
+	Region string
+	// Zones are the AZs getAvailabilityZones returns.
+	Zones []string
+
+	mu        sync.Mutex
+	stack     string
+	project   string
+	resources []recorded
+	byID      map[string]resource.PropertyMap
+	addrs     map[string]int // next host number per subnet id
+}
+
+type recorded struct {
+	args    pulumi.MockResourceArgs
+	id      string
+	outputs resource.PropertyMap
+}
+
+var _ pulumi.MockResourceMonitor = (*Mocks)(nil)
+
+// NewResource records the resource and returns its id and state.
+func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.byID == nil {
+		m.byID = map[string]resource.PropertyMap{}
+		m.addrs = map[string]int{}
+	}
+	out := args.Inputs.Copy()
+	id := ""
+	if args.Custom {
+		id = mockID(args.TypeToken, args.Name)
+		m.computed(args, id, out)
+		m.byID[id] = out
+	}
+	m.resources = append(m.resources, recorded{args: args, id: id, outputs: out})
+	return id, out, nil
+}
+
+// Call answers the data-source look-ups the program makes.
+func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	switch args.Token {
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"name": m.Region, "id": m.Region, "endpoint": "ec2." + m.Region + ".amazonaws.com",
+		}), nil
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		ids := make([]any, len(m.Zones))
+		names := make([]any, len(m.Zones))
+		for i, z := range m.Zones {
+			names[i] = z
+			ids[i] = fmt.Sprintf("apne1-az%d", i+1)
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"id": m.Region, "names": names, "zoneIds": ids}), nil
+	case "aws:ec2/getAmi:getAmi":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": "ami-0a1b2c3d4e5f60718", "name": "al2023-ami-2023.9.20251117.1-kernel-6.1-x86_64",
+			"architecture": "x86_64", "ownerId": "137112412989",
+		}), nil
+	}
+	return nil, fmt.Errorf("mocks: no answer for call %s", args.Token)
+}
+
+// computed adds what AWS would compute for a new resource of this type.
+func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.PropertyMap) {
+	in := args.Inputs
+	str := func(k string) string {
+		if v, ok := in[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
+	name := str("name")
+	if name == "" {
+		name = args.Name
+	}
+	arn := func(service, rest string) string {
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, m.Region, Account, rest)
+	}
+	set("id", id)
+	switch args.TypeToken {
+	case "aws:ec2/vpc:Vpc":
+		set("arn", arn("ec2", "vpc/"+id))
+		set("mainRouteTableId", "rtb-main-"+args.Name)
+		set("defaultSecurityGroupId", "sg-default-"+args.Name)
+	case "aws:ec2/subnet:Subnet":
+		set("arn", arn("ec2", "subnet/"+id))
+	case "aws:ec2/securityGroup:SecurityGroup":
+		set("name", name)
+		set("arn", arn("ec2", "security-group/"+id))
+	case "aws:ec2/instance:Instance":
+		set("arn", arn("ec2", "instance/"+id))
+		if ip, ok := m.nextAddress(str("subnetId")); ok {
+			set("privateIp", ip)
+		}
+		if v, ok := in["associatePublicIpAddress"]; ok && v.IsBool() && v.BoolValue() {
+			set("publicIp", fmt.Sprintf("203.0.113.%d", 10+len(m.resources)%200))
+		}
+	case "aws:ec2/eip:Eip":
+		set("publicIp", fmt.Sprintf("198.51.100.%d", 10+len(m.resources)%200))
+		set("allocationId", id)
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		if str("vpcEndpointType") == "Gateway" {
+			set("prefixListId", "pl-61a54008")
+		} else {
+			svc := str("serviceName")
+			set("dnsEntries", []any{map[string]any{
+				"dnsName":      fmt.Sprintf("%s-%08x.%s.%s.vpce.amazonaws.com", id, hash(id), svc[strings.LastIndex(svc, ".")+1:], m.Region),
+				"hostedZoneId": "Z2E726K9Y6RL4W",
+			}})
+		}
+	case "aws:lb/loadBalancer:LoadBalancer":
+		prefix := ""
+		if v, ok := in["internal"]; ok && v.IsBool() && v.BoolValue() {
+			prefix = "internal-"
+		}
+		set("dnsName", fmt.Sprintf("%s%s-%d.%s.elb.amazonaws.com", prefix, name, hash(name)%1000000000, m.Region))
+		set("zoneId", "Z14GRHDCWA56QT") // ALBs in ap-northeast-1
+		set("arn", arn("elasticloadbalancing", fmt.Sprintf("loadbalancer/app/%s/%016x", name, hash(id))))
+	case "aws:lb/targetGroup:TargetGroup":
+		set("name", name)
+		set("arn", arn("elasticloadbalancing", fmt.Sprintf("targetgroup/%s/%016x", name, hash(id))))
+	case "aws:lb/listener:Listener":
+		set("arn", arn("elasticloadbalancing", fmt.Sprintf("listener/app/%s/%016x", args.Name, hash(id))))
+	case "aws:route53/zone:Zone":
+		set("zoneId", fmt.Sprintf("Z%013X", hash(id)))
+	case "aws:route53/record:Record":
+		set("fqdn", str("name"))
+	case "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile":
+		kind := "role"
+		if strings.HasSuffix(args.TypeToken, "InstanceProfile") {
+			kind = "instance-profile"
+		}
+		set("name", name)
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:%s/%s", Account, kind, name))
+	case "aws:lambda/function:Function":
+		set("arn", arn("lambda", "function:"+name))
+		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", m.Region, arn("lambda", "function:"+name)))
+	case "aws:cloudwatch/logGroup:LogGroup":
+		set("arn", arn("logs", "log-group:"+name))
+	case "aws:ec2transitgateway/transitGateway:TransitGateway":
+		set("arn", arn("ec2", "transit-gateway/"+id))
+	case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
+		set("acceptStatus", "active")
+	}
+}
+
+// nextAddress returns the next host address in the subnet with the given id.
+func (m *Mocks) nextAddress(subnetID string) (string, bool) {
+	s, ok := m.byID[subnetID]
+	if !ok || !s["cidrBlock"].IsString() {
+		return "", false
+	}
+	p, err := netip.ParsePrefix(s["cidrBlock"].StringValue())
+	if err != nil {
+		return "", false
+	}
+	m.addrs[subnetID]++
+	a := p.Addr().As4()
+	a[3] += byte(9 + m.addrs[subnetID]) // AWS reserves the first four
+	return netip.AddrFrom4(a).String(), true
+}
+
+// mockID is a unique, readable id with AWS's prefix for the type.
+func mockID(typ, name string) string {
+	prefixes := map[string]string{
+		"aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet", "aws:ec2/internetGateway:InternetGateway": "igw",
+		"aws:ec2/routeTable:RouteTable": "rtb", "aws:ec2/securityGroup:SecurityGroup": "sg",
+		"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg", "aws:ec2/instance:Instance": "i",
+		"aws:ec2/vpcEndpoint:VpcEndpoint": "vpce", "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
+		"aws:ec2/natGateway:NatGateway": "nat", "aws:ec2/eip:Eip": "eipalloc",
+		"aws:ec2transitgateway/transitGateway:TransitGateway":               "tgw",
+		"aws:ec2transitgateway/vpcAttachment:VpcAttachment":                 "tgw-attach",
+		"aws:ec2transitgateway/routeTable:RouteTable":                       "tgw-rtb",
+		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":         "sgr",
+		"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":           "sgr",
+		"aws:ec2/routeTableAssociation:RouteTableAssociation":               "rtbassoc",
+		"aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation": "tgw-rtb-assoc",
+	}
+	if p, ok := prefixes[typ]; ok {
+		return p + "-" + name
+	}
+	return name + "-id"
+}
+
+func hash(s string) uint64 {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(s))
+	return h.Sum64()
+}

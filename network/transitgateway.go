@@ -1,0 +1,136 @@
+package network
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2transitgateway"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// TransitGatewayArgs name the hub (the service VPC) and its spokes.
+type TransitGatewayArgs struct {
+	Hub    *Vpc
+	Spokes []*Vpc
+}
+
+// TransitGateway connects the hub to every spoke through one Transit Gateway,
+// hub-and-spoke: the hub's attachment is associated with a "hub" route table
+// that learns every spoke, and the spokes' attachments with a "spokes" route
+// table that learns only the hub, so spokes cannot reach each other. Each
+// attachment sits in its VPC's private subnets, and every private route
+// table of both sides routes the other side's block to the gateway.
+type TransitGateway struct {
+	pulumi.ResourceState
+
+	TransitGatewayID pulumi.StringOutput
+	// AttachmentIDs are the VPC attachments: the hub's first, then each spoke's.
+	AttachmentIDs []pulumi.StringOutput
+}
+
+// NewTransitGateway creates the gateway, its attachments, route tables and
+// the VPC routes.
+func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArgs, opts ...pulumi.ResourceOption) (*TransitGateway, error) {
+	if args.Hub == nil || len(args.Spokes) == 0 {
+		return nil, fmt.Errorf("network: transit gateway %s needs a hub and at least one spoke", name)
+	}
+	t := &TransitGateway{}
+	if err := ctx.RegisterComponentResource("internal-alb:network:TransitGateway", name, t, opts...); err != nil {
+		return nil, err
+	}
+	in := pulumi.Parent(t)
+
+	tgw, err := ec2transitgateway.NewTransitGateway(ctx, name, &ec2transitgateway.TransitGatewayArgs{
+		Description:                  pulumi.String("hub-and-spoke between the service VPC and its consumers"),
+		AutoAcceptSharedAttachments:  pulumi.String("disable"),
+		DefaultRouteTableAssociation: pulumi.String("disable"),
+		DefaultRouteTablePropagation: pulumi.String("disable"),
+		DnsSupport:                   pulumi.String("enable"),
+		Tags:                         pulumi.StringMap{"Name": pulumi.String(name)},
+	}, in)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	t.TransitGatewayID = tgw.ID().ToStringOutput()
+
+	table := func(n string) (*ec2transitgateway.RouteTable, error) {
+		rt, err := ec2transitgateway.NewRouteTable(ctx, n, &ec2transitgateway.RouteTableArgs{
+			TransitGatewayId: tgw.ID(),
+			Tags:             pulumi.StringMap{"Name": pulumi.String(n)},
+		}, in)
+		if err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		return rt, nil
+	}
+	hubTable, err := table(name + "-hub")
+	if err != nil {
+		return nil, err
+	}
+	spokeTable, err := table(name + "-spokes")
+	if err != nil {
+		return nil, err
+	}
+
+	attach := func(v *Vpc, assoc, learnedBy *ec2transitgateway.RouteTable) (*ec2transitgateway.VpcAttachment, error) {
+		n := name + "-" + v.Name()
+		subnets := pulumi.StringArray{}
+		for _, s := range v.PrivateSubnetIDs {
+			subnets = append(subnets, s)
+		}
+		att, err := ec2transitgateway.NewVpcAttachment(ctx, n, &ec2transitgateway.VpcAttachmentArgs{
+			TransitGatewayId: tgw.ID(),
+			VpcId:            v.VpcID,
+			SubnetIds:        subnets,
+			DnsSupport:       pulumi.String("enable"),
+			TransitGatewayDefaultRouteTableAssociation: pulumi.Bool(false),
+			TransitGatewayDefaultRouteTablePropagation: pulumi.Bool(false),
+			Tags: pulumi.StringMap{"Name": pulumi.String(n)},
+		}, in)
+		if err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		if _, err := ec2transitgateway.NewRouteTableAssociation(ctx, n, &ec2transitgateway.RouteTableAssociationArgs{
+			TransitGatewayAttachmentId: att.ID(),
+			TransitGatewayRouteTableId: assoc.ID(),
+		}, in); err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		if _, err := ec2transitgateway.NewRouteTablePropagation(ctx, n, &ec2transitgateway.RouteTablePropagationArgs{
+			TransitGatewayAttachmentId: att.ID(),
+			TransitGatewayRouteTableId: learnedBy.ID(),
+		}, in); err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		t.AttachmentIDs = append(t.AttachmentIDs, att.ID().ToStringOutput())
+		return att, nil
+	}
+
+	hub := args.Hub
+	hubAtt, err := attach(hub, hubTable, spokeTable)
+	if err != nil {
+		return nil, err
+	}
+	for _, spoke := range args.Spokes {
+		spokeAtt, err := attach(spoke, spokeTable, hubTable)
+		if err != nil {
+			return nil, err
+		}
+		// A VPC route to a gateway is refused until the VPC is attached.
+		via := func(a *ec2.RouteArgs) { a.TransitGatewayId = tgw.ID() }
+		if err := routeTo(ctx, name+"-"+hub.Name()+"-to-"+spoke.Name(), hub, spoke.Cidr, via, in, pulumi.DependsOn([]pulumi.Resource{hubAtt})); err != nil {
+			return nil, err
+		}
+		if err := routeTo(ctx, name+"-"+spoke.Name()+"-to-"+hub.Name(), spoke, hub.Cidr, via, in, pulumi.DependsOn([]pulumi.Resource{spokeAtt})); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := ctx.RegisterResourceOutputs(t, pulumi.Map{
+		"transitGatewayId": t.TransitGatewayID,
+		"attachmentIds":    toArray(t.AttachmentIDs),
+	}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}

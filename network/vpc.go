@@ -1,0 +1,313 @@
+// Package network builds the VPCs of the stack (subnets, gateways, route
+// tables, endpoints, bastion), the client instances in them, and the
+// connectivity between them (VPC peering or a Transit Gateway).
+package network
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/instance"
+	"github.com/internal-alb/internal-alb/internal/ipam"
+	"github.com/internal-alb/internal-alb/internal/sg"
+)
+
+// VpcArgs configure one VPC.
+type VpcArgs struct {
+	Cidr               string   // the VPC's IPv4 block
+	AvailabilityZones  []string // one public and one private subnet in each
+	SubnetPrefixLength int
+	Nat                string // config.NatNone, NatSingle or NatOnePerAz
+	S3GatewayEndpoint  bool
+	Region             string   // for endpoint service names
+	Bastion            *Bastion // nil: no bastion
+}
+
+// Bastion configures the VPC's SSH bastion.
+type Bastion struct {
+	AdminCidrs   []string
+	InstanceType string
+	Ami          pulumi.StringInput
+}
+
+// Vpc is a VPC with public and private subnets in every AZ, an internet
+// gateway, a route table per public tier and per private subnet, optional
+// NAT gateways, an S3 gateway endpoint and an optional bastion. Its default
+// security group is managed with no rules, so nothing can use it by accident.
+type Vpc struct {
+	pulumi.ResourceState
+
+	name          string
+	hasS3Endpoint bool
+	hasBastion    bool
+	// Cidr is the VPC's block (known at composition time).
+	Cidr string
+
+	VpcID                pulumi.StringOutput
+	PublicSubnetIDs      []pulumi.StringOutput // index i in AZ i
+	PrivateSubnetIDs     []pulumi.StringOutput // index i in AZ i
+	PrivateRouteTableIDs []pulumi.StringOutput // index i for private subnet i
+	// S3PrefixListID is the S3 gateway endpoint's prefix list ("" without one).
+	S3PrefixListID pulumi.StringOutput
+	// BastionSecurityGroupID is "" without a bastion.
+	BastionSecurityGroupID pulumi.StringOutput
+	BastionPublicIP        pulumi.StringOutput
+}
+
+// NewVpc creates the VPC named name.
+func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.ResourceOption) (*Vpc, error) {
+	if _, ok := natGateways(args.Nat, 0); !ok {
+		return nil, fmt.Errorf("network: vpc %s: nat %q is not one of none, single, onePerAz", name, args.Nat)
+	}
+	block, err := ipam.ParseVpcCidr(args.Cidr)
+	if err != nil {
+		return nil, fmt.Errorf("network: vpc %s: cidr %q: %v", name, args.Cidr, err)
+	}
+	layout, err := ipam.Split(block, args.SubnetPrefixLength, len(args.AvailabilityZones))
+	if err != nil {
+		return nil, fmt.Errorf("network: vpc %s: %v", name, err)
+	}
+
+	v := &Vpc{name: name, Cidr: args.Cidr}
+	if err := ctx.RegisterComponentResource("internal-alb:network:Vpc", name, v, opts...); err != nil {
+		return nil, err
+	}
+	in := pulumi.Parent(v)
+	tags := func(n string, kv ...string) pulumi.StringMap {
+		m := pulumi.StringMap{"Name": pulumi.String(n)}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = pulumi.String(kv[i+1])
+		}
+		return m
+	}
+
+	vpc, err := ec2.NewVpc(ctx, name, &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(args.Cidr),
+		EnableDnsSupport:   pulumi.Bool(true), // private zones and endpoint private DNS need both
+		EnableDnsHostnames: pulumi.Bool(true),
+		Tags:               tags(name),
+	}, in)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	v.VpcID = vpc.ID().ToStringOutput()
+
+	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default", &ec2.DefaultSecurityGroupArgs{
+		VpcId: vpc.ID(),
+		Tags:  tags(name + "-default (no rules)"),
+	}, in); err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: vpc.ID(),
+		Tags:  tags(name + "-igw"),
+	}, in)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+
+	// Public tier: one route table, default route to the internet gateway.
+	publicRt, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
+		VpcId: vpc.ID(),
+		Tags:  tags(name+"-public", "Tier", "public"),
+	}, in)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	if _, err := ec2.NewRoute(ctx, name+"-public-internet", &ec2.RouteArgs{
+		RouteTableId:         publicRt.ID(),
+		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+		GatewayId:            igw.ID(),
+	}, in); err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+
+	for i, az := range args.AvailabilityZones {
+		n := fmt.Sprintf("%s-public-%d", name, i+1)
+		s, err := newSubnet(ctx, n, vpc, layout.Public[i], az, "public", publicRt, in)
+		if err != nil {
+			return nil, err
+		}
+		v.PublicSubnetIDs = append(v.PublicSubnetIDs, s)
+	}
+
+	// NAT gateways, when asked for: one in the first AZ, or one per AZ.
+	var nats []*ec2.NatGateway
+	natCount, _ := natGateways(args.Nat, len(args.AvailabilityZones))
+	for i := 0; i < natCount; i++ {
+		n := fmt.Sprintf("%s-nat-%d", name, i+1)
+		eip, err := ec2.NewEip(ctx, n, &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: tags(n)}, in)
+		if err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		nat, err := ec2.NewNatGateway(ctx, n, &ec2.NatGatewayArgs{
+			AllocationId: eip.ID(),
+			SubnetId:     v.PublicSubnetIDs[i],
+			Tags:         tags(n),
+		}, in, pulumi.DependsOn([]pulumi.Resource{igw}))
+		if err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		nats = append(nats, nat)
+	}
+
+	// Private tier: a route table per subnet, so per-AZ NAT and cross-VPC
+	// routes have one place each.
+	var privateRts []*ec2.RouteTable
+	for i, az := range args.AvailabilityZones {
+		n := fmt.Sprintf("%s-private-%d", name, i+1)
+		rt, err := ec2.NewRouteTable(ctx, n, &ec2.RouteTableArgs{
+			VpcId: vpc.ID(),
+			Tags:  tags(n, "Tier", "private"),
+		}, in)
+		if err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		if len(nats) > 0 {
+			if _, err := ec2.NewRoute(ctx, n+"-internet", &ec2.RouteArgs{
+				RouteTableId:         rt.ID(),
+				DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+				NatGatewayId:         nats[min(i, len(nats)-1)].ID(),
+			}, in); err != nil {
+				return nil, fmt.Errorf("network: %w", err)
+			}
+		}
+		s, err := newSubnet(ctx, n, vpc, layout.Private[i], az, "private", rt, in)
+		if err != nil {
+			return nil, err
+		}
+		v.PrivateSubnetIDs = append(v.PrivateSubnetIDs, s)
+		v.PrivateRouteTableIDs = append(v.PrivateRouteTableIDs, rt.ID().ToStringOutput())
+		privateRts = append(privateRts, rt)
+	}
+
+	v.S3PrefixListID = pulumi.String("").ToStringOutput()
+	if args.S3GatewayEndpoint {
+		rtIDs := pulumi.StringArray{}
+		for _, rt := range privateRts {
+			rtIDs = append(rtIDs, rt.ID())
+		}
+		ep, err := ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
+			VpcId:           vpc.ID(),
+			ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", args.Region),
+			VpcEndpointType: pulumi.String("Gateway"),
+			RouteTableIds:   rtIDs,
+			Tags:            tags(name + "-s3"),
+		}, in)
+		if err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		v.S3PrefixListID = ep.PrefixListId
+		v.hasS3Endpoint = true
+	}
+
+	v.BastionSecurityGroupID = pulumi.String("").ToStringOutput()
+	v.BastionPublicIP = pulumi.String("").ToStringOutput()
+	if b := args.Bastion; b != nil {
+		if err := v.addBastion(ctx, name+"-bastion", vpc, b, in); err != nil {
+			return nil, err
+		}
+	}
+
+	if err := ctx.RegisterResourceOutputs(v, pulumi.Map{
+		"vpcId":                  v.VpcID,
+		"publicSubnetIds":        toArray(v.PublicSubnetIDs),
+		"privateSubnetIds":       toArray(v.PrivateSubnetIDs),
+		"privateRouteTableIds":   toArray(v.PrivateRouteTableIDs),
+		"s3PrefixListId":         v.S3PrefixListID,
+		"bastionSecurityGroupId": v.BastionSecurityGroupID,
+		"bastionPublicIp":        v.BastionPublicIP,
+	}); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Name is the VPC's name in the stack ("foo").
+func (v *Vpc) Name() string { return v.name }
+
+// HasBastion reports whether the VPC has a bastion (and so a bastion group).
+func (v *Vpc) HasBastion() bool { return v.hasBastion }
+
+// HasS3Endpoint reports whether the VPC has an S3 gateway endpoint.
+func (v *Vpc) HasS3Endpoint() bool { return v.hasS3Endpoint }
+
+func newSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc, block netip.Prefix, az, tier string, rt *ec2.RouteTable, in pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	s, err := ec2.NewSubnet(ctx, name, &ec2.SubnetArgs{
+		VpcId:            vpc.ID(),
+		CidrBlock:        pulumi.String(block.String()),
+		AvailabilityZone: pulumi.String(az),
+		// Nothing gets a public address by accident; the bastion asks for one.
+		MapPublicIpOnLaunch: pulumi.Bool(false),
+		Tags:                pulumi.StringMap{"Name": pulumi.String(name), "Tier": pulumi.String(tier)},
+	}, in)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
+	}
+	if _, err := ec2.NewRouteTableAssociation(ctx, name, &ec2.RouteTableAssociationArgs{
+		SubnetId:     s.ID(),
+		RouteTableId: rt.ID(),
+	}, in); err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
+	}
+	return s.ID().ToStringOutput(), nil
+}
+
+// addBastion creates the bastion's group and instance in the first public
+// subnet. SSH comes in only from the admin CIDRs and goes out only to the
+// VPC's own block, where the private instances admit it from this group.
+func (v *Vpc) addBastion(ctx *pulumi.Context, name string, vpc *ec2.Vpc, b *Bastion, in pulumi.ResourceOption) error {
+	group, err := sg.NewGroup(ctx, name, vpc.ID(), "SSH bastion: in from the admin CIDRs, out to this VPC", in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	for i, cidr := range b.AdminCidrs {
+		if err := sg.AllowIn(ctx, fmt.Sprintf("%s-ssh-in-%d", name, i+1), group.ID(), 22, sg.Cidr(cidr), "SSH from admin CIDR "+cidr, in); err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+	}
+	if err := sg.AllowOut(ctx, name+"-ssh-out", group.ID(), 22, sg.Cidr(v.Cidr), "SSH to the private instances of this VPC", in); err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	inst, err := instance.New(ctx, name, instance.Args{
+		Ami:              b.Ami,
+		InstanceType:     b.InstanceType,
+		SubnetID:         v.PublicSubnetIDs[0],
+		SecurityGroupIDs: pulumi.StringArray{group.ID()},
+		PublicIP:         true,
+		Role:             "bastion",
+	}, in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	v.hasBastion = true
+	v.BastionSecurityGroupID = group.ID().ToStringOutput()
+	v.BastionPublicIP = inst.PublicIp
+	return nil
+}
+
+func toArray(outs []pulumi.StringOutput) pulumi.StringArray {
+	a := make(pulumi.StringArray, len(outs))
+	for i, o := range outs {
+		a[i] = o
+	}
+	return a
+}
+
+// natGateways is how many NAT gateways a NAT mode means in azs AZs.
+func natGateways(mode string, azs int) (int, bool) {
+	switch mode {
+	case config.NatNone:
+		return 0, true
+	case config.NatSingle:
+		return 1, true
+	case config.NatOnePerAz:
+		return azs, true
+	}
+	return 0, false
+}
