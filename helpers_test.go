@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"sync"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/internal-alb/internal-alb/internal/graph"
+	"github.com/internal-alb/internal-alb/internal/ipam"
 	"github.com/internal-alb/internal-alb/internal/plan"
 )
 
@@ -211,4 +213,24 @@ func runStack(cfg map[string]string, seen func([]output), values map[string]any)
 		}
 		return nil
 	}, plan.Options{Config: cfg})
+}
+
+func jsonMarshal(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+func mustPrefix(t testing.TB, s string) netip.Prefix {
+	t.Helper()
+	p, err := ipam.ParseIPv4Cidr(s)
+	require.NoError(t, err)
+	return p
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return out
 }

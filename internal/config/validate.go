@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/internal-alb/internal-alb/internal/ipam"
 )
@@ -51,9 +52,9 @@ func (c Config) Validate() error {
 		if v.Nat != "" && !validNat(v.Nat) {
 			bad("%s.nat: %q is not one of none, single, onePerAz", key, v.Nat)
 		}
-		p, err := ipam.ParseVpcCidr(v.Cidr)
+		p, err := ipam.ParseIPv4Cidr(v.Cidr)
 		if err != nil {
-			bad("%s.cidr: %q is %v", key, v.Cidr, err)
+			bad("%s.cidr: %q: %v", key, v.Cidr, err)
 			continue
 		}
 		if p.Bits() < 16 || p.Bits() > 28 {
@@ -68,7 +69,7 @@ func (c Config) Validate() error {
 		blocks = append(blocks, placed{key, p})
 		if c.AzCount >= 2 && c.SubnetPrefixLength >= 17 && c.SubnetPrefixLength <= 28 {
 			if _, err := ipam.Split(p, c.SubnetPrefixLength, c.AzCount); err != nil {
-				bad("%s: %d AZs with %s %d: %v", key+".cidr", c.AzCount, Key("subnetPrefixLength"), c.SubnetPrefixLength, err)
+				bad("%s.cidr: %q cannot hold %d private and %d public /%d subnets (%s, %s): %v", key, v.Cidr, c.AzCount, c.AzCount, c.SubnetPrefixLength, Key("azCount"), Key("subnetPrefixLength"), err)
 			}
 		}
 	}
@@ -95,9 +96,9 @@ func (c Config) Validate() error {
 	}
 	for i, s := range c.AdminCidrs {
 		key := fmt.Sprintf("%s[%d]", Key("adminCidrs"), i)
-		p, err := ipam.ParseVpcCidr(s)
+		p, err := ipam.ParseIPv4Cidr(s)
 		if err != nil {
-			bad("%s: %q is %v", key, s, err)
+			bad("%s: %q: %v", key, s, err)
 			continue
 		}
 		if p.Bits() == 0 && !c.AllowSshFromAnywhere {
@@ -114,7 +115,7 @@ func (c Config) Validate() error {
 		bad("%s: %q must be 1-32 characters", Key("albName"), c.AlbName)
 	case !albNameRe.MatchString(c.AlbName):
 		bad("%s: %q may hold only letters, digits and hyphens, and must not start or end with a hyphen", Key("albName"), c.AlbName)
-	case len(c.AlbName) >= 9 && c.AlbName[:9] == "internal-":
+	case strings.HasPrefix(c.AlbName, "internal-"):
 		bad("%s: %q must not start with \"internal-\"", Key("albName"), c.AlbName)
 	}
 	if c.WebCount < 1 {

@@ -18,8 +18,9 @@ type Layout struct {
 	Public  []netip.Prefix
 }
 
-// ParseVpcCidr parses an IPv4 block in canonical form ("10.2.0.0/16").
-func ParseVpcCidr(s string) (netip.Prefix, error) {
+// ParseIPv4Cidr parses an IPv4 block in canonical form ("10.2.0.0/16"):
+// host bits set are an error, since they usually mean a typo.
+func ParseIPv4Cidr(s string) (netip.Prefix, error) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("not a CIDR block")
@@ -38,11 +39,11 @@ func ParseVpcCidr(s string) (netip.Prefix, error) {
 func Split(vpc netip.Prefix, bits, azCount int) (Layout, error) {
 	newBits := bits - vpc.Bits()
 	if newBits < 2 || bits > 28 {
-		return Layout{}, fmt.Errorf("/%d subnets cannot be laid out in %s: they must be /%d to /28", bits, vpc, vpc.Bits()+2)
+		return Layout{}, fmt.Errorf("subnets of %s must be /%d to /28", vpc, vpc.Bits()+2)
 	}
 	half := 1 << (newBits - 1) // blocks per half
 	if azCount > half-1 {
-		return Layout{}, fmt.Errorf("%d private and %d public /%d subnets do not fit in %s (at most %d of each)", azCount, azCount, bits, vpc, half-1)
+		return Layout{}, fmt.Errorf("at most %d private and %d public /%d subnets fit in %s", half-1, half-1, bits, vpc)
 	}
 	var l Layout
 	for i := 0; i < azCount; i++ {
