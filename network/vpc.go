@@ -63,7 +63,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	if _, ok := natGateways(args.Nat, 0); !ok {
 		return nil, fmt.Errorf("network: vpc %s: nat %q is not one of none, single, onePerAz", name, args.Nat)
 	}
-	block, err := ipam.ParseVpcCidr(args.Cidr)
+	block, err := ipam.ParseIPv4Cidr(args.Cidr)
 	if err != nil {
 		return nil, fmt.Errorf("network: vpc %s: cidr %q: %v", name, args.Cidr, err)
 	}
