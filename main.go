@@ -6,6 +6,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -20,8 +21,15 @@ import (
 )
 
 func main() {
+	if devtool != nil && len(os.Args) > 1 {
+		os.Exit(devtool(os.Args[1:]))
+	}
 	pulumi.Run(program)
 }
+
+// devtool runs the developer commands; it is set only in builds with
+// -tags devtools (devtools.go), so the deployed program never carries them.
+var devtool func(args []string) int
 
 // program is the whole stack: what pulumi.Run runs, and what the tests and
 // the local emulator run run too.

@@ -188,10 +188,10 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 		if err != nil {
 			return nil, fmt.Errorf("alb: %w", err)
 		}
+		// No port of its own: the target group's is the one place it is set.
 		if _, err := lb.NewTargetGroupAttachment(ctx, n, &lb.TargetGroupAttachmentArgs{
 			TargetGroupArn: tg.Arn,
 			TargetId:       web.ID(),
-			Port:           pulumi.Int(TargetPort),
 		}, in); err != nil {
 			return nil, fmt.Errorf("alb: %w", err)
 		}

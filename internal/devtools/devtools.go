@@ -1,0 +1,46 @@
+// Package devtools holds the developer commands that need the program itself:
+// `verify` (prove the plan or a deployed state) and `local` (deploy to the
+// local AWS emulator). main.go runs them when built with -tags devtools:
+//
+//	go run -tags devtools . verify [--stack dev] [--state export.json] [--json] [--out dir]
+//	go run -tags devtools . local up|preview|refresh|destroy [--stack dev]
+package devtools
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Main runs the command in args and returns the process exit code.
+func Main(args []string, program pulumi.RunFunc) int {
+	if len(args) == 0 {
+		usage(os.Stderr)
+		return 2
+	}
+	switch args[0] {
+	case "verify":
+		return verifyCmd(args[1:], program, os.Stdout, os.Stderr)
+	case "local":
+		return localCmd(args[1:], program, os.Stdout, os.Stderr)
+	case "-h", "--help", "help":
+		usage(os.Stdout)
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "unknown command %q\n", args[0])
+	usage(os.Stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `usage:
+  verify [--stack dev] [--state export.json] [--json] [--out dir]
+      prove the mission's paths, check the security rules, estimate the cost
+      and draw the topology, for the stack's plan (the program under mocks) or
+      for a deployed state (a 'pulumi stack export' file)
+  local up|preview|refresh|destroy [--stack dev]
+      run the stack against the local AWS emulator (see emulator/README.md)
+`)
+}

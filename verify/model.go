@@ -1,0 +1,1050 @@
+package verify
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/internal-alb/internal-alb/internal/graph"
+)
+
+// Resource type tokens the model reads.
+const (
+	tVpc             = "aws:ec2/vpc:Vpc"
+	tSubnet          = "aws:ec2/subnet:Subnet"
+	tIgw             = "aws:ec2/internetGateway:InternetGateway"
+	tEip             = "aws:ec2/eip:Eip"
+	tEipAssoc        = "aws:ec2/eipAssociation:EipAssociation"
+	tNat             = "aws:ec2/natGateway:NatGateway"
+	tRouteTable      = "aws:ec2/routeTable:RouteTable"
+	tDefaultRT       = "aws:ec2/defaultRouteTable:DefaultRouteTable"
+	tMainRTAssoc     = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
+	tRoute           = "aws:ec2/route:Route"
+	tRTAssoc         = "aws:ec2/routeTableAssociation:RouteTableAssociation"
+	tVpce            = "aws:ec2/vpcEndpoint:VpcEndpoint"
+	tSG              = "aws:ec2/securityGroup:SecurityGroup"
+	tSGRule          = "aws:ec2/securityGroupRule:SecurityGroupRule"
+	tSGIngress       = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+	tSGEgress        = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+	tDefaultSG       = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+	tNacl            = "aws:ec2/networkAcl:NetworkAcl"
+	tDefaultNacl     = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
+	tNaclRule        = "aws:ec2/networkAclRule:NetworkAclRule"
+	tNaclAssoc       = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
+	tInstance        = "aws:ec2/instance:Instance"
+	tPeering         = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
+	tPeeringAccepter = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
+	tTgw             = "aws:ec2transitgateway/transitGateway:TransitGateway"
+	tTgwAttach       = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
+	tTgwRT           = "aws:ec2transitgateway/routeTable:RouteTable"
+	tTgwAssoc        = "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"
+	tTgwProp         = "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"
+	tTgwRoute        = "aws:ec2transitgateway/route:Route"
+	tLB              = "aws:lb/loadBalancer:LoadBalancer"
+	tALB             = "aws:alb/loadBalancer:LoadBalancer"
+	tTG              = "aws:lb/targetGroup:TargetGroup"
+	tListener        = "aws:lb/listener:Listener"
+	tTGAttach        = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
+	tZone            = "aws:route53/zone:Zone"
+	tZoneAssoc       = "aws:route53/zoneAssociation:ZoneAssociation"
+	tRecord          = "aws:route53/record:Record"
+	tRole            = "aws:iam/role:Role"
+	tRolePolicy      = "aws:iam/rolePolicy:RolePolicy"
+	tRolePolicyAtt   = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	tPolicy          = "aws:iam/policy:Policy"
+	tProfile         = "aws:iam/instanceProfile:InstanceProfile"
+	tFunction        = "aws:lambda/function:Function"
+	tLogGroup        = "aws:cloudwatch/logGroup:LogGroup"
+	tFlowLog         = "aws:ec2/flowLog:FlowLog"
+	tEbsVolume       = "aws:ebs/volume:Volume"
+)
+
+// VPC is a VPC with its DNS attributes.
+type VPC struct {
+	ID, Name     string
+	CIDRs        []netip.Prefix
+	DNSSupport   bool
+	DNSHostnames bool
+	IGWs         []string // internet gateway ids attached to it
+	Res          *graph.Resource
+}
+
+// Subnet is a subnet and the route table and NACL that apply to it.
+type Subnet struct {
+	ID, Name, VPC, AZ string
+	CIDR              netip.Prefix
+	Tier              string // "public", "private" or ""
+	MapPublicIP       bool
+	RouteTable        string // id of the effective route table
+	NACL              string // id of the effective NACL ("" = the default NACL, allow all)
+	Res               *graph.Resource
+}
+
+// Route is one route of a VPC route table.
+type Route struct {
+	Dest   netip.Prefix
+	Kind   string // local, igw, nat, pcx, tgw, vpce, eni, other
+	Target string
+	Res    string // name of the resource that declared it
+}
+
+// RouteTable is a VPC route table (explicit or the implicit main table).
+type RouteTable struct {
+	ID, Name, VPC string
+	Routes        []Route
+	Implicit      bool // the VPC's main table, not in the graph: local routes only
+}
+
+// SGRule is one security group rule, normalised.
+type SGRule struct {
+	Egress     bool
+	Proto      string // "-1" or a protocol name/number
+	From, To   int
+	CIDR       netip.Prefix // invalid when the peer is not a CIDR
+	RefSG      string
+	PrefixList string
+	Desc       string
+	Res        string // declaring resource name
+}
+
+// SG is a security group with all its rules (inline and separate).
+type SG struct {
+	ID, Name, VPC, Desc string
+	Default             bool
+	Rules               []*SGRule
+	Res                 *graph.Resource
+}
+
+// NACLRule is one numbered NACL entry.
+type NACLRule struct {
+	Num      int
+	Egress   bool
+	Proto    string
+	From, To int
+	CIDR     netip.Prefix
+	Allow    bool
+}
+
+// NACL is a network ACL and the subnets it is associated with.
+type NACL struct {
+	ID, Name, VPC string
+	Rules         []NACLRule
+	Subnets       []string
+	Default       bool
+}
+
+// Instance is an EC2 instance.
+type Instance struct {
+	ID, Name, Role, Subnet string
+	SGs                    []string
+	PublicIP               bool
+	PrivateIP              netip.Addr
+	Profile                string
+	Type                   string
+	Res                    *graph.Resource
+}
+
+// Peering is a VPC peering connection.
+type Peering struct {
+	ID, Name, VPC, Peer string
+	Active              bool
+}
+
+// TGW is a transit gateway.
+type TGW struct {
+	ID, Name                  string
+	AutoAccept                bool
+	DefaultAssoc, DefaultProp bool
+	SGRef                     bool
+	Res                       *graph.Resource
+}
+
+// TGWAttachment is a transit gateway VPC attachment.
+type TGWAttachment struct {
+	ID, Name, TGW, VPC string
+	Subnets            []string
+}
+
+// TGWRoute is a static TGW route.
+type TGWRoute struct {
+	Dest       netip.Prefix
+	Attachment string
+	Blackhole  bool
+}
+
+// TGWRouteTable is a transit gateway route table.
+type TGWRouteTable struct {
+	ID, Name, TGW string
+	Assocs        []string // attachment ids associated with it
+	Props         []string // attachment ids propagating into it
+	Static        []TGWRoute
+}
+
+// LoadBalancer is an ALB with its listeners.
+type LoadBalancer struct {
+	ID, Name, ARN, DNSName, ZoneID string
+	Internal, DropInvalid          bool
+	Type                           string
+	Subnets, SGs                   []string
+	Listeners                      []*Listener
+	Res                            *graph.Resource
+}
+
+// Listener is an ALB listener.
+type Listener struct {
+	Name     string
+	Port     int
+	Protocol string
+	TGs      []string // target group ids the default actions forward to
+	Redirect bool
+}
+
+// HealthCheck is a target group's health check.
+type HealthCheck struct {
+	Enabled              bool
+	Path, Port, Protocol string
+}
+
+// Target is one registered target.
+type Target struct {
+	ID   string
+	Port int
+}
+
+// TargetGroup is an ALB target group.
+type TargetGroup struct {
+	ID, ARN, Name, VPC, Protocol string
+	Port                         int
+	HC                           HealthCheck
+	Targets                      []Target
+	Res                          *graph.Resource
+}
+
+// Endpoint is a VPC endpoint.
+type Endpoint struct {
+	ID, Name, VPC, Service, Type string
+	PrivateDNS                   bool
+	Subnets, SGs, RouteTables    []string
+	Policy                       string
+}
+
+// Zone is a Route 53 hosted zone.
+type Zone struct {
+	ID, Name string
+	VPCs     []string
+	Private  bool
+}
+
+// Record is a Route 53 record.
+type Record struct {
+	Name, Zone, FQDN, Type string
+	AliasName, AliasZone   string
+	Values                 []string
+}
+
+// PolicyDoc is a named IAM policy document (JSON).
+type PolicyDoc struct {
+	Name, JSON string
+}
+
+// Role is an IAM role with its trust policy and permission policies.
+type Role struct {
+	ID, Name, ARN string
+	Trust         string
+	Policies      []PolicyDoc
+	ManagedArns   []string
+	Res           *graph.Resource
+}
+
+// Function is a Lambda function.
+type Function struct {
+	Name, ARN, Runtime, Role string
+	Res                      *graph.Resource
+}
+
+// Model is the network and IAM model every check runs on.
+type Model struct {
+	Graph   graph.Graph
+	Region  string
+	VPCs    map[string]*VPC
+	Subnets map[string]*Subnet
+	RTs     map[string]*RouteTable
+	SGs     map[string]*SG
+	NACLs   map[string]*NACL
+	Insts   map[string]*Instance
+	Peers   map[string]*Peering
+	TGWs    map[string]*TGW
+	Attachs map[string]*TGWAttachment
+	TGWRTs  map[string]*TGWRouteTable
+	LBs     map[string]*LoadBalancer
+	TGs     map[string]*TargetGroup
+	Vpces   map[string]*Endpoint
+	Zones   map[string]*Zone
+	Records []*Record
+	Roles   map[string]*Role  // by id, name and arn
+	Profile map[string]string // profile id/name/arn → role name
+	Funcs   []*Function
+	Logs    map[string]int // log group name → retention days (0 = never expire)
+	Flows   map[string]bool
+	NATs    []*graph.Resource
+	EIPs    []*graph.Resource
+	Notes   []string // things the model could not resolve
+
+	igwIDs   map[string]bool
+	natIDs   map[string]bool
+	tgArn    map[string]string // arn or id → tg id
+	lbArn    map[string]string // arn or id → lb id
+	instList []*Instance       // registration order
+	vpcList  []*VPC
+	lbList   []*LoadBalancer
+}
+
+func (m *Model) note(format string, a ...any) { m.Notes = append(m.Notes, fmt.Sprintf(format, a...)) }
+
+// ref returns the id a reference string points to: plan graphs reference by
+// mock id, exports by physical id or ARN.
+func resID(r *graph.Resource) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	return r.URN
+}
+
+// BuildModel reduces a graph (plan or state export) to the model.
+func BuildModel(g graph.Graph) *Model {
+	m := &Model{
+		Graph: g, VPCs: map[string]*VPC{}, Subnets: map[string]*Subnet{}, RTs: map[string]*RouteTable{},
+		SGs: map[string]*SG{}, NACLs: map[string]*NACL{}, Insts: map[string]*Instance{}, Peers: map[string]*Peering{},
+		TGWs: map[string]*TGW{}, Attachs: map[string]*TGWAttachment{}, TGWRTs: map[string]*TGWRouteTable{},
+		LBs: map[string]*LoadBalancer{}, TGs: map[string]*TargetGroup{}, Vpces: map[string]*Endpoint{},
+		Zones: map[string]*Zone{}, Roles: map[string]*Role{}, Profile: map[string]string{}, Logs: map[string]int{},
+		Flows: map[string]bool{}, igwIDs: map[string]bool{}, natIDs: map[string]bool{}, tgArn: map[string]string{}, lbArn: map[string]string{},
+	}
+	byType := map[string][]*graph.Resource{}
+	for i := range g {
+		r := &g[i]
+		byType[r.Type] = append(byType[r.Type], r)
+	}
+	each := func(typ string, f func(r *graph.Resource)) {
+		for _, r := range byType[typ] {
+			f(r)
+		}
+	}
+
+	each(tVpc, func(r *graph.Resource) {
+		v := &VPC{ID: resID(r), Name: nameOf(r), Res: r,
+			DNSSupport:   boolOr(prop(r, "enableDnsSupport"), true),
+			DNSHostnames: boolOr(prop(r, "enableDnsHostnames"), false)}
+		if p, ok := parsePrefix(str(r, "cidrBlock")); ok {
+			v.CIDRs = append(v.CIDRs, p)
+		}
+		m.VPCs[v.ID] = v
+		m.vpcList = append(m.vpcList, v)
+	})
+	each("aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", func(r *graph.Resource) {
+		if v := m.VPCs[str(r, "vpcId")]; v != nil {
+			if p, ok := parsePrefix(str(r, "cidrBlock")); ok {
+				v.CIDRs = append(v.CIDRs, p)
+			}
+		}
+	})
+	each(tIgw, func(r *graph.Resource) {
+		m.igwIDs[resID(r)] = true
+		if v := m.VPCs[str(r, "vpcId")]; v != nil {
+			v.IGWs = append(v.IGWs, resID(r))
+		}
+	})
+	each("aws:ec2/internetGatewayAttachment:InternetGatewayAttachment", func(r *graph.Resource) {
+		if v := m.VPCs[str(r, "vpcId")]; v != nil {
+			v.IGWs = append(v.IGWs, str(r, "internetGatewayId"))
+		}
+	})
+	each(tNat, func(r *graph.Resource) { m.natIDs[resID(r)] = true; m.NATs = append(m.NATs, r) })
+	each(tEip, func(r *graph.Resource) { m.EIPs = append(m.EIPs, r) })
+
+	each(tSubnet, func(r *graph.Resource) {
+		s := &Subnet{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), AZ: str(r, "availabilityZone"),
+			Tier: strings.ToLower(tag(r, "Tier")), MapPublicIP: boolOr(prop(r, "mapPublicIpOnLaunch"), false), Res: r}
+		if s.AZ == "" {
+			s.AZ = str(r, "availabilityZoneId")
+		}
+		s.CIDR, _ = parsePrefix(str(r, "cidrBlock"))
+		if m.VPCs[s.VPC] == nil {
+			m.note("subnet %s: vpc %q not in the graph", s.Name, s.VPC)
+		}
+		m.Subnets[s.ID] = s
+	})
+
+	// Route tables.
+	addRoute := func(rt *RouteTable, dest string, entry map[string]any, res string) {
+		p, ok := parsePrefix(dest)
+		if !ok {
+			return
+		}
+		rt.Routes = append(rt.Routes, m.classifyRoute(p, entry, res))
+	}
+	mainRT := map[string]string{}
+	each(tRouteTable, func(r *graph.Resource) {
+		rt := &RouteTable{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId")}
+		for _, e := range asList(prop(r, "routes")) {
+			em := asMap(e)
+			addRoute(rt, asString(em["cidrBlock"]), em, rt.Name)
+		}
+		m.RTs[rt.ID] = rt
+	})
+	each(tDefaultRT, func(r *graph.Resource) {
+		rt := &RouteTable{ID: firstNonEmpty(str(r, "defaultRouteTableId"), resID(r)), Name: nameOf(r), VPC: str(r, "vpcId")}
+		for _, e := range asList(prop(r, "routes")) {
+			em := asMap(e)
+			addRoute(rt, asString(em["cidrBlock"]), em, rt.Name)
+		}
+		m.RTs[rt.ID] = rt
+		if rt.VPC != "" {
+			mainRT[rt.VPC] = rt.ID
+		}
+	})
+	each(tMainRTAssoc, func(r *graph.Resource) { mainRT[str(r, "vpcId")] = str(r, "routeTableId") })
+	each(tRoute, func(r *graph.Resource) {
+		rt := m.RTs[str(r, "routeTableId")]
+		if rt == nil {
+			m.note("route %s: route table %q not in the graph", r.Name, str(r, "routeTableId"))
+			return
+		}
+		em := map[string]any{}
+		for _, k := range []string{"gatewayId", "natGatewayId", "vpcPeeringConnectionId", "transitGatewayId", "vpcEndpointId", "networkInterfaceId", "egressOnlyGatewayId", "localGatewayId", "carrierGatewayId"} {
+			em[k] = prop(r, k)
+		}
+		addRoute(rt, str(r, "destinationCidrBlock"), em, r.Name)
+	})
+	for _, v := range m.vpcList {
+		for _, rt := range m.RTs {
+			if rt.VPC == v.ID {
+				for _, c := range v.CIDRs {
+					rt.Routes = append(rt.Routes, Route{Dest: c, Kind: "local", Target: "local", Res: "local"})
+				}
+			}
+		}
+		if mainRT[v.ID] == "" {
+			id := v.ID + "/main"
+			rt := &RouteTable{ID: id, Name: v.Name + " main route table (implicit)", VPC: v.ID, Implicit: true}
+			for _, c := range v.CIDRs {
+				rt.Routes = append(rt.Routes, Route{Dest: c, Kind: "local", Target: "local", Res: "local"})
+			}
+			m.RTs[id] = rt
+			mainRT[v.ID] = id
+		}
+	}
+	for _, s := range m.Subnets {
+		s.RouteTable = mainRT[s.VPC]
+	}
+	each(tRTAssoc, func(r *graph.Resource) {
+		if s := m.Subnets[str(r, "subnetId")]; s != nil {
+			s.RouteTable = str(r, "routeTableId")
+		}
+	})
+
+	// Security groups.
+	each(tSG, func(r *graph.Resource) {
+		sg := &SG{ID: resID(r), Name: firstNonEmpty(str(r, "name"), nameOf(r)), VPC: str(r, "vpcId"), Desc: str(r, "description"), Res: r}
+		m.inlineSGRules(sg, r)
+		m.SGs[sg.ID] = sg
+	})
+	each(tDefaultSG, func(r *graph.Resource) {
+		sg := &SG{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Default: true, Desc: "default VPC security group", Res: r}
+		m.inlineSGRules(sg, r)
+		m.SGs[sg.ID] = sg
+	})
+	addRule := func(sgID string, rule *SGRule, res string) {
+		sg := m.SGs[sgID]
+		if sg == nil {
+			m.note("security group rule %s: group %q not in the graph", res, sgID)
+			return
+		}
+		sg.Rules = append(sg.Rules, rule)
+	}
+	vpcRule := func(r *graph.Resource, egress bool) {
+		rule := &SGRule{Egress: egress, Proto: normProto(str(r, "ipProtocol")), From: intOr(prop(r, "fromPort"), -1), To: intOr(prop(r, "toPort"), -1),
+			RefSG: str(r, "referencedSecurityGroupId"), PrefixList: str(r, "prefixListId"), Desc: str(r, "description"), Res: r.Name}
+		rule.CIDR, _ = parsePrefix(str(r, "cidrIpv4"))
+		if !rule.CIDR.IsValid() {
+			rule.CIDR, _ = parsePrefix(str(r, "cidrIpv6"))
+		}
+		addRule(str(r, "securityGroupId"), rule, r.Name)
+	}
+	each(tSGIngress, func(r *graph.Resource) { vpcRule(r, false) })
+	each(tSGEgress, func(r *graph.Resource) { vpcRule(r, true) })
+	each(tSGRule, func(r *graph.Resource) {
+		base := SGRule{Egress: str(r, "type") == "egress", Proto: normProto(str(r, "protocol")), From: intOr(prop(r, "fromPort"), -1), To: intOr(prop(r, "toPort"), -1),
+			Desc: str(r, "description"), Res: r.Name}
+		for _, rr := range expandRule(base, prop(r, "cidrBlocks"), prop(r, "ipv6CidrBlocks"), asStrings(prop(r, "sourceSecurityGroupId")), boolOr(prop(r, "self"), false), str(r, "securityGroupId"), asStrings(prop(r, "prefixListIds"))) {
+			addRule(str(r, "securityGroupId"), rr, r.Name)
+		}
+	})
+
+	// NACLs.
+	each(tNacl, func(r *graph.Resource) {
+		n := &NACL{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds"))}
+		n.Rules = append(n.Rules, inlineNacl(prop(r, "ingress"), false)...)
+		n.Rules = append(n.Rules, inlineNacl(prop(r, "egress"), true)...)
+		m.NACLs[n.ID] = n
+	})
+	each(tDefaultNacl, func(r *graph.Resource) {
+		n := &NACL{ID: firstNonEmpty(str(r, "defaultNetworkAclId"), resID(r)), Name: nameOf(r), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds")), Default: true}
+		n.Rules = append(n.Rules, inlineNacl(prop(r, "ingress"), false)...)
+		n.Rules = append(n.Rules, inlineNacl(prop(r, "egress"), true)...)
+		m.NACLs[n.ID] = n
+	})
+	each(tNaclRule, func(r *graph.Resource) {
+		n := m.NACLs[str(r, "networkAclId")]
+		if n == nil {
+			m.note("NACL rule %s: NACL %q not in the graph (default NACLs are modelled as allow-all)", r.Name, str(r, "networkAclId"))
+			return
+		}
+		nr := NACLRule{Num: intOr(prop(r, "ruleNumber"), 0), Egress: boolOr(prop(r, "egress"), false), Proto: normProto(str(r, "protocol")),
+			From: intOr(prop(r, "fromPort"), 0), To: intOr(prop(r, "toPort"), 65535), Allow: strings.EqualFold(str(r, "ruleAction"), "allow")}
+		nr.CIDR, _ = parsePrefix(firstNonEmpty(str(r, "cidrBlock"), str(r, "ipv6CidrBlock")))
+		n.Rules = append(n.Rules, nr)
+	})
+	each(tNaclAssoc, func(r *graph.Resource) {
+		if n := m.NACLs[str(r, "networkAclId")]; n != nil {
+			n.Subnets = append(n.Subnets, str(r, "subnetId"))
+		}
+	})
+	for _, n := range m.NACLs {
+		sort.SliceStable(n.Rules, func(i, j int) bool { return n.Rules[i].Num < n.Rules[j].Num })
+		for _, sid := range n.Subnets {
+			if s := m.Subnets[sid]; s != nil {
+				s.NACL = n.ID
+			}
+		}
+	}
+
+	// Instances and public addresses.
+	eipFor := map[string]bool{}
+	each(tEip, func(r *graph.Resource) {
+		if id := str(r, "instance"); id != "" {
+			eipFor[id] = true
+		}
+	})
+	each(tEipAssoc, func(r *graph.Resource) {
+		if id := str(r, "instanceId"); id != "" {
+			eipFor[id] = true
+		}
+	})
+	each(tInstance, func(r *graph.Resource) {
+		in := &Instance{ID: resID(r), Name: firstNonEmpty(tag(r, "Name"), r.Name), Role: strings.ToLower(tag(r, "Role")), Subnet: str(r, "subnetId"),
+			SGs: asStrings(prop(r, "vpcSecurityGroupIds")), Profile: str(r, "iamInstanceProfile"), Type: str(r, "instanceType"), Res: r}
+		if len(in.SGs) == 0 {
+			in.SGs = asStrings(prop(r, "securityGroups"))
+		}
+		if a, err := netip.ParseAddr(str(r, "privateIp")); err == nil {
+			in.PrivateIP = a
+		}
+		s := m.Subnets[in.Subnet]
+		pub := prop(r, "associatePublicIpAddress")
+		switch {
+		case str(r, "publicIp") != "":
+			in.PublicIP = true
+		case eipFor[in.ID]:
+			in.PublicIP = true
+		case pub != nil:
+			in.PublicIP = boolOr(pub, false)
+		case s != nil:
+			in.PublicIP = s.MapPublicIP
+		}
+		if s == nil {
+			m.note("instance %s: subnet %q not in the graph", in.Name, in.Subnet)
+		}
+		m.Insts[in.ID] = in
+		m.instList = append(m.instList, in)
+	})
+
+	// Peering.
+	accepted := map[string]bool{}
+	each(tPeeringAccepter, func(r *graph.Resource) {
+		if boolOr(prop(r, "autoAccept"), false) || str(r, "acceptStatus") == "active" {
+			accepted[str(r, "vpcPeeringConnectionId")] = true
+		}
+	})
+	each(tPeering, func(r *graph.Resource) {
+		p := &Peering{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Peer: str(r, "peerVpcId")}
+		p.Active = boolOr(prop(r, "autoAccept"), false) || str(r, "acceptStatus") == "active" || accepted[p.ID]
+		m.Peers[p.ID] = p
+	})
+
+	// Transit gateway.
+	each(tTgw, func(r *graph.Resource) {
+		t := &TGW{ID: resID(r), Name: nameOf(r), Res: r,
+			AutoAccept:   boolOr(prop(r, "autoAcceptSharedAttachments"), false),
+			DefaultAssoc: boolOr(prop(r, "defaultRouteTableAssociation"), true),
+			DefaultProp:  boolOr(prop(r, "defaultRouteTablePropagation"), true),
+			SGRef:        boolOr(prop(r, "securityGroupReferencingSupport"), false)}
+		m.TGWs[t.ID] = t
+	})
+	each(tTgwRT, func(r *graph.Resource) {
+		m.TGWRTs[resID(r)] = &TGWRouteTable{ID: resID(r), Name: nameOf(r), TGW: str(r, "transitGatewayId")}
+	})
+	each(tTgwAttach, func(r *graph.Resource) {
+		a := &TGWAttachment{ID: resID(r), Name: nameOf(r), TGW: str(r, "transitGatewayId"), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds"))}
+		m.Attachs[a.ID] = a
+		if t := m.TGWs[a.TGW]; t != nil {
+			def := firstNonEmpty(str(t.Res, "associationDefaultRouteTableId"), t.ID+"/default")
+			if t.DefaultAssoc && boolOr(prop(r, "transitGatewayDefaultRouteTableAssociation"), true) {
+				m.tgwDefaultRT(t, def).Assocs = append(m.tgwDefaultRT(t, def).Assocs, a.ID)
+			}
+			pdef := firstNonEmpty(str(t.Res, "propagationDefaultRouteTableId"), def)
+			if t.DefaultProp && boolOr(prop(r, "transitGatewayDefaultRouteTablePropagation"), true) {
+				m.tgwDefaultRT(t, pdef).Props = append(m.tgwDefaultRT(t, pdef).Props, a.ID)
+			}
+		}
+	})
+	each(tTgwAssoc, func(r *graph.Resource) {
+		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
+			t.Assocs = append(t.Assocs, str(r, "transitGatewayAttachmentId"))
+		}
+	})
+	each(tTgwProp, func(r *graph.Resource) {
+		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
+			t.Props = append(t.Props, str(r, "transitGatewayAttachmentId"))
+		}
+	})
+	each(tTgwRoute, func(r *graph.Resource) {
+		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
+			p, ok := parsePrefix(str(r, "destinationCidrBlock"))
+			if ok {
+				t.Static = append(t.Static, TGWRoute{Dest: p, Attachment: str(r, "transitGatewayAttachmentId"), Blackhole: boolOr(prop(r, "blackhole"), false)})
+			}
+		}
+	})
+
+	// Load balancers.
+	lb := func(r *graph.Resource) {
+		l := &LoadBalancer{ID: resID(r), Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), DNSName: str(r, "dnsName"), ZoneID: str(r, "zoneId"),
+			Internal: boolOr(prop(r, "internal"), false), DropInvalid: boolOr(prop(r, "dropInvalidHeaderFields"), false),
+			Type: firstNonEmpty(str(r, "loadBalancerType"), "application"), Subnets: asStrings(prop(r, "subnets")), SGs: asStrings(prop(r, "securityGroups")), Res: r}
+		for _, sm := range asList(prop(r, "subnetMappings")) {
+			l.Subnets = append(l.Subnets, asString(asMap(sm)["subnetId"]))
+		}
+		m.LBs[l.ID] = l
+		m.lbList = append(m.lbList, l)
+		m.lbArn[l.ID] = l.ID
+		if l.ARN != "" {
+			m.lbArn[l.ARN] = l.ID
+		}
+	}
+	each(tLB, lb)
+	each(tALB, lb)
+	each(tTG, func(r *graph.Resource) {
+		t := &TargetGroup{ID: resID(r), ARN: str(r, "arn"), Name: firstNonEmpty(str(r, "name"), r.Name), VPC: str(r, "vpcId"),
+			Protocol: str(r, "protocol"), Port: intOr(prop(r, "port"), 0), Res: r}
+		hc := asMapOrFirst(prop(r, "healthCheck"))
+		t.HC = HealthCheck{Enabled: boolOr(hc["enabled"], true), Path: asString(hc["path"]), Port: firstNonEmpty(asString(hc["port"]), "traffic-port"), Protocol: firstNonEmpty(asString(hc["protocol"]), "HTTP")}
+		m.TGs[t.ID] = t
+		m.tgArn[t.ID] = t.ID
+		if t.ARN != "" {
+			m.tgArn[t.ARN] = t.ID
+		}
+	})
+	each(tListener, func(r *graph.Resource) {
+		l := m.LBs[m.lbArn[str(r, "loadBalancerArn")]]
+		if l == nil {
+			m.note("listener %s: load balancer %q not in the graph", r.Name, str(r, "loadBalancerArn"))
+			return
+		}
+		li := &Listener{Name: r.Name, Port: intOr(prop(r, "port"), 0), Protocol: strings.ToUpper(str(r, "protocol"))}
+		for _, a := range asList(prop(r, "defaultActions")) {
+			am := asMap(a)
+			switch asString(am["type"]) {
+			case "forward":
+				if id := m.tgArn[asString(am["targetGroupArn"])]; id != "" {
+					li.TGs = append(li.TGs, id)
+				}
+				for _, tg := range asList(asMapOrFirst(am["forward"])["targetGroups"]) {
+					if id := m.tgArn[asString(asMap(tg)["arn"])]; id != "" {
+						li.TGs = append(li.TGs, id)
+					}
+				}
+			case "redirect":
+				li.Redirect = true
+			}
+		}
+		l.Listeners = append(l.Listeners, li)
+	})
+	each(tTGAttach, func(r *graph.Resource) {
+		t := m.TGs[m.tgArn[str(r, "targetGroupArn")]]
+		if t == nil {
+			m.note("target group attachment %s: target group %q not in the graph", r.Name, str(r, "targetGroupArn"))
+			return
+		}
+		t.Targets = append(t.Targets, Target{ID: str(r, "targetId"), Port: intOr(prop(r, "port"), 0)})
+	})
+
+	// Endpoints.
+	each(tVpce, func(r *graph.Resource) {
+		e := &Endpoint{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Service: str(r, "serviceName"), Type: firstNonEmpty(str(r, "vpcEndpointType"), "Gateway"),
+			PrivateDNS: boolOr(prop(r, "privateDnsEnabled"), false), Subnets: asStrings(prop(r, "subnetIds")), SGs: asStrings(prop(r, "securityGroupIds")),
+			RouteTables: asStrings(prop(r, "routeTableIds")), Policy: str(r, "policy")}
+		m.Vpces[e.ID] = e
+		if m.Region == "" {
+			if parts := strings.Split(e.Service, "."); len(parts) >= 4 && parts[0] == "com" {
+				m.Region = parts[2]
+			}
+		}
+	})
+
+	// DNS.
+	each(tZone, func(r *graph.Resource) {
+		z := &Zone{ID: firstNonEmpty(str(r, "zoneId"), resID(r)), Name: normName(str(r, "name"))}
+		for _, v := range asList(prop(r, "vpcs")) {
+			z.VPCs = append(z.VPCs, asString(asMap(v)["vpcId"]))
+		}
+		z.Private = len(z.VPCs) > 0
+		m.Zones[z.ID] = z
+		if resID(r) != z.ID {
+			m.Zones[resID(r)] = z
+		}
+	})
+	each(tZoneAssoc, func(r *graph.Resource) {
+		if z := m.Zones[str(r, "zoneId")]; z != nil {
+			z.VPCs = append(z.VPCs, str(r, "vpcId"))
+			z.Private = true
+		}
+	})
+	each(tRecord, func(r *graph.Resource) {
+		rec := &Record{Name: normName(str(r, "name")), Zone: str(r, "zoneId"), Type: strings.ToUpper(str(r, "type")), Values: asStrings(prop(r, "records"))}
+		if z := m.Zones[rec.Zone]; z != nil {
+			rec.Zone = z.ID
+			rec.FQDN = rec.Name
+			if rec.Name != z.Name && !strings.HasSuffix(rec.Name, "."+z.Name) {
+				rec.FQDN = rec.Name + "." + z.Name
+			}
+		} else {
+			rec.FQDN = rec.Name
+			m.note("record %s: zone %q not in the graph", r.Name, rec.Zone)
+		}
+		if a := asMapOrFirst(prop(r, "aliases")); a != nil {
+			rec.AliasName = normName(asString(a["name"]))
+			rec.AliasZone = asString(a["zoneId"])
+		} else if a := asMapOrFirst(prop(r, "alias")); a != nil {
+			rec.AliasName = normName(asString(a["name"]))
+			rec.AliasZone = asString(a["zoneId"])
+		}
+		m.Records = append(m.Records, rec)
+	})
+
+	// IAM.
+	policies := map[string]string{}
+	each(tPolicy, func(r *graph.Resource) {
+		policies[resID(r)] = str(r, "policy")
+		if a := str(r, "arn"); a != "" {
+			policies[a] = str(r, "policy")
+		}
+	})
+	each(tRole, func(r *graph.Resource) {
+		ro := &Role{ID: resID(r), Name: firstNonEmpty(str(r, "name"), resID(r)), ARN: str(r, "arn"), Trust: asPolicyString(prop(r, "assumeRolePolicy")), Res: r}
+		for _, ip := range asList(prop(r, "inlinePolicies")) {
+			im := asMap(ip)
+			if doc := asPolicyString(im["policy"]); doc != "" {
+				ro.Policies = append(ro.Policies, PolicyDoc{Name: asString(im["name"]), JSON: doc})
+			}
+		}
+		ro.ManagedArns = asStrings(prop(r, "managedPolicyArns"))
+		for _, k := range []string{ro.ID, ro.Name, ro.ARN} {
+			if k != "" {
+				m.Roles[k] = ro
+			}
+		}
+	})
+	each(tRolePolicy, func(r *graph.Resource) {
+		if ro := m.Roles[str(r, "role")]; ro != nil {
+			ro.Policies = append(ro.Policies, PolicyDoc{Name: r.Name, JSON: asPolicyString(prop(r, "policy"))})
+		} else {
+			m.note("role policy %s: role %q not in the graph", r.Name, str(r, "role"))
+		}
+	})
+	each(tRolePolicyAtt, func(r *graph.Resource) {
+		ro := m.Roles[str(r, "role")]
+		if ro == nil {
+			return
+		}
+		arn := str(r, "policyArn")
+		if doc, ok := policies[arn]; ok {
+			ro.Policies = append(ro.Policies, PolicyDoc{Name: r.Name, JSON: doc})
+		} else {
+			ro.ManagedArns = append(ro.ManagedArns, arn)
+		}
+	})
+	each(tProfile, func(r *graph.Resource) {
+		role := str(r, "role")
+		if ro := m.Roles[role]; ro != nil {
+			role = ro.Name
+		}
+		for _, k := range []string{resID(r), str(r, "name"), str(r, "arn")} {
+			if k != "" {
+				m.Profile[k] = role
+			}
+		}
+	})
+	each(tFunction, func(r *graph.Resource) {
+		m.Funcs = append(m.Funcs, &Function{Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), Runtime: str(r, "runtime"), Role: str(r, "role"), Res: r})
+		if m.Region == "" {
+			if parts := strings.Split(str(r, "arn"), ":"); len(parts) > 4 {
+				m.Region = parts[3]
+			}
+		}
+	})
+	each(tLogGroup, func(r *graph.Resource) { m.Logs[str(r, "name")] = intOr(prop(r, "retentionInDays"), 0) })
+	each(tFlowLog, func(r *graph.Resource) {
+		if v := str(r, "vpcId"); v != "" {
+			m.Flows[v] = true
+		}
+	})
+	if m.Region == "" {
+		for _, s := range m.Subnets {
+			if len(s.AZ) > 1 {
+				m.Region = strings.TrimRight(s.AZ, "abcdefghijklmnopqrstuvwxyz")
+				break
+			}
+		}
+	}
+	return m
+}
+
+func (m *Model) tgwDefaultRT(t *TGW, id string) *TGWRouteTable {
+	if rt := m.TGWRTs[id]; rt != nil {
+		return rt
+	}
+	rt := &TGWRouteTable{ID: id, Name: t.Name + " default route table", TGW: t.ID}
+	m.TGWRTs[id] = rt
+	return rt
+}
+
+func (m *Model) classifyRoute(p netip.Prefix, e map[string]any, res string) Route {
+	r := Route{Dest: p, Res: res, Kind: "other"}
+	get := func(k string) string { return asString(e[k]) }
+	switch {
+	case get("vpcPeeringConnectionId") != "":
+		r.Kind, r.Target = "pcx", get("vpcPeeringConnectionId")
+	case get("transitGatewayId") != "":
+		r.Kind, r.Target = "tgw", get("transitGatewayId")
+	case get("natGatewayId") != "":
+		r.Kind, r.Target = "nat", get("natGatewayId")
+	case get("vpcEndpointId") != "":
+		r.Kind, r.Target = "vpce", get("vpcEndpointId")
+	case get("networkInterfaceId") != "":
+		r.Kind, r.Target = "eni", get("networkInterfaceId")
+	case get("gatewayId") == "local":
+		r.Kind, r.Target = "local", "local"
+	case get("gatewayId") != "":
+		g := get("gatewayId")
+		r.Target = g
+		switch {
+		case m.igwIDs[g] || strings.HasPrefix(g, "igw-"):
+			r.Kind = "igw"
+		case strings.HasPrefix(g, "vgw-"):
+			r.Kind = "vgw"
+		case strings.HasPrefix(g, "vpce-"):
+			r.Kind = "vpce"
+		default:
+			r.Kind = "igw?" // unknown gateway: treated as an internet gateway only if one with that id exists
+		}
+	default:
+		for _, k := range []string{"egressOnlyGatewayId", "localGatewayId", "carrierGatewayId"} {
+			if get(k) != "" {
+				r.Target = get(k)
+			}
+		}
+	}
+	return r
+}
+
+func (m *Model) inlineSGRules(sg *SG, r *graph.Resource) {
+	for _, dir := range []struct {
+		key    string
+		egress bool
+	}{{"ingress", false}, {"egress", true}} {
+		for _, e := range asList(prop(r, dir.key)) {
+			em := asMap(e)
+			base := SGRule{Egress: dir.egress, Proto: normProto(asString(em["protocol"])), From: intOr(em["fromPort"], -1), To: intOr(em["toPort"], -1),
+				Desc: asString(em["description"]), Res: sg.Name + " (inline)"}
+			sg.Rules = append(sg.Rules, expandRule(base, em["cidrBlocks"], em["ipv6CidrBlocks"], asStrings(em["securityGroups"]), boolOr(em["self"], false), sg.ID, asStrings(em["prefixListIds"]))...)
+		}
+	}
+}
+
+func expandRule(base SGRule, cidrs, cidrs6 any, sgs []string, self bool, selfID string, pls []string) []*SGRule {
+	var out []*SGRule
+	for _, c := range append(asStrings(cidrs), asStrings(cidrs6)...) {
+		r := base
+		r.CIDR, _ = parsePrefix(c)
+		out = append(out, &r)
+	}
+	if self {
+		sgs = append(sgs, selfID)
+	}
+	for _, s := range sgs {
+		r := base
+		r.RefSG = s
+		out = append(out, &r)
+	}
+	for _, p := range pls {
+		r := base
+		r.PrefixList = p
+		out = append(out, &r)
+	}
+	return out
+}
+
+func inlineNacl(v any, egress bool) []NACLRule {
+	var out []NACLRule
+	for _, e := range asList(v) {
+		em := asMap(e)
+		nr := NACLRule{Num: intOr(em["ruleNo"], intOr(em["ruleNumber"], 0)), Egress: egress, Proto: normProto(asString(em["protocol"])),
+			From: intOr(em["fromPort"], 0), To: intOr(em["toPort"], 65535), Allow: strings.EqualFold(asString(firstNonNil(em["action"], em["ruleAction"])), "allow")}
+		nr.CIDR, _ = parsePrefix(firstNonEmpty(asString(em["cidrBlock"]), asString(em["ipv6CidrBlock"])))
+		out = append(out, nr)
+	}
+	return out
+}
+
+func normProto(p string) string {
+	switch strings.ToLower(strings.TrimSpace(p)) {
+	case "", "-1", "all":
+		return "-1"
+	case "6", "tcp":
+		return "tcp"
+	case "17", "udp":
+		return "udp"
+	case "1", "icmp":
+		return "icmp"
+	}
+	return strings.ToLower(p)
+}
+
+func normName(s string) string { return strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), ".")) }
+
+func nameOf(r *graph.Resource) string {
+	if n := tag(r, "Name"); n != "" {
+		return n
+	}
+	return r.Name
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func firstNonNil(v ...any) any {
+	for _, x := range v {
+		if x != nil {
+			return x
+		}
+	}
+	return nil
+}
+
+func asPolicyString(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	if m := asMap(v); m != nil {
+		b, _ := jsonMarshal(m)
+		return string(b)
+	}
+	return ""
+}
+
+// Lookups used by the checks.
+
+func (m *Model) vpcName(id string) string {
+	if v := m.VPCs[id]; v != nil {
+		return v.Name
+	}
+	return id
+}
+
+func (m *Model) sgName(id string) string {
+	if s := m.SGs[id]; s != nil {
+		return s.Name
+	}
+	return id
+}
+
+func (m *Model) subnetName(id string) string {
+	if s := m.Subnets[id]; s != nil {
+		return s.Name
+	}
+	return id
+}
+
+// instVPC returns the VPC id of an instance ("" when its subnet is unknown).
+func (m *Model) instVPC(in *Instance) string {
+	if s := m.Subnets[in.Subnet]; s != nil {
+		return s.VPC
+	}
+	return ""
+}
+
+// isPrivate reports whether a subnet is private: tagged so, or (untagged) with
+// no route to an internet gateway.
+func (m *Model) isPrivate(s *Subnet) bool {
+	switch s.Tier {
+	case "private":
+		return true
+	case "public":
+		return false
+	}
+	if rt := m.RTs[s.RouteTable]; rt != nil {
+		for _, r := range rt.Routes {
+			if r.Kind == "igw" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Instances returns the instances in registration order.
+func (m *Model) Instances() []*Instance { return m.instList }
+
+// LoadBalancers returns the load balancers in registration order.
+func (m *Model) LoadBalancers() []*LoadBalancer { return m.lbList }
+
+// VPCList returns the VPCs in registration order.
+func (m *Model) VPCList() []*VPC { return m.vpcList }
+
+// roleOfInstance resolves instance → profile → role.
+func (m *Model) roleOfInstance(in *Instance) *Role {
+	if in.Profile == "" {
+		return nil
+	}
+	rn, ok := m.Profile[in.Profile]
+	if !ok {
+		return nil
+	}
+	return m.Roles[rn]
+}
+
+func sortedAttachments(m *Model) []*TGWAttachment {
+	out := make([]*TGWAttachment, 0, len(m.Attachs))
+	for _, a := range m.Attachs {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func sortedTGWRTs(m *Model) []*TGWRouteTable {
+	out := make([]*TGWRouteTable, 0, len(m.TGWRTs))
+	for _, a := range m.TGWRTs {
+		out = append(out, a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}

@@ -1,0 +1,590 @@
+package verify
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+)
+
+// Path statuses.
+const (
+	Proven      = "PROVEN"      // required path: every hop holds
+	Refused     = "REFUSED"     // required path: a hop blocks it
+	Unreachable = "UNREACHABLE" // forbidden path: blocked (good)
+	Reachable   = "REACHABLE"   // forbidden path: open (bad)
+	Skipped     = "SKIPPED"     // not applicable to this graph (reason given)
+)
+
+// PathResult is the proof (or refusal) for one path.
+type PathResult struct {
+	ID     string `json:"id"`   // P1..P4 required, F1..F3 forbidden
+	Kind   string `json:"kind"` // "required" or "forbidden"
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	OK     bool   `json:"ok"`
+	Reason string `json:"reason,omitempty"` // the blocking piece(s)
+	Hops   []Hop  `json:"hops"`
+}
+
+func required(id, name string, hops []Hop) PathResult {
+	p := PathResult{ID: id, Kind: "required", Name: name, Hops: hops}
+	if allOK(hops) {
+		p.Status, p.OK = Proven, true
+	} else {
+		p.Status, p.Reason = Refused, firstFail(hops)
+	}
+	return p
+}
+
+func forbidden(id, name string, hops []Hop) PathResult {
+	p := PathResult{ID: id, Kind: "forbidden", Name: name, Hops: hops}
+	if allOK(hops) {
+		p.Status = Reachable
+		p.Reason = "every piece lets it through"
+	} else {
+		p.Status, p.OK = Unreachable, true
+		p.Reason = "blocked by " + allFails(hops)
+	}
+	return p
+}
+
+func prefixHops(prefix string, h []Hop) []Hop {
+	out := make([]Hop, len(h))
+	for i, x := range h {
+		x.Step = prefix + x.Step
+		out[i] = x
+	}
+	return out
+}
+
+// reachAll proves src reaches every destination node (DNS hands out all of an
+// ALB's or endpoint's addresses, so each must work). It returns the hops of
+// the first failing node, or those of the first node plus a summary.
+func (m *Model) reachAll(src *node, dsts []*node, pr portRange, what string) []Hop {
+	if len(dsts) == 0 {
+		return []Hop{{Step: what, Detail: what + " has no subnets"}}
+	}
+	var first []Hop
+	var labels []string
+	for _, d := range dsts {
+		h := m.reach(src, d, pr, forAll)
+		if !allOK(h) {
+			return prefixHops("["+d.Label+"] ", h)
+		}
+		if first == nil {
+			first = h
+		}
+		labels = append(labels, d.Label)
+	}
+	return append(first, Hop{Step: "all nodes", OK: true, Detail: fmt.Sprintf("the same holds for all %d: %s", len(dsts), strings.Join(labels, "; "))})
+}
+
+// reachAny reports whether src reaches any destination node (leak search).
+func (m *Model) reachAny(src *node, dsts []*node, pr portRange) []Hop {
+	var first []Hop
+	for _, d := range dsts {
+		h := m.reach(src, d, pr, exists)
+		if allOK(h) {
+			return prefixHops("["+d.Label+"] ", h)
+		}
+		if first == nil {
+			first = prefixHops("["+d.Label+"] ", h)
+		}
+	}
+	if first == nil {
+		return []Hop{{Step: "nodes", Detail: "no nodes"}}
+	}
+	return first
+}
+
+// albRecords returns the records that alias the load balancer.
+func (m *Model) albRecords(lb *LoadBalancer) []*Record {
+	var out []*Record
+	for _, r := range m.Records {
+		if m.aliasIs(r, lb) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (m *Model) aliasIs(r *Record, lb *LoadBalancer) bool {
+	if r.AliasName == "" && r.AliasZone == "" {
+		return false
+	}
+	dn := normName(lb.DNSName)
+	if r.AliasName != "" && dn != "" {
+		return r.AliasName == dn || r.AliasName == "dualstack."+dn
+	}
+	// DNS name unknown in a plan: fall back to the ALB's hosted zone id, or to
+	// the only ALB.
+	if r.AliasZone != "" && lb.ZoneID != "" {
+		return r.AliasZone == lb.ZoneID && len(m.lbList) == 1
+	}
+	return len(m.lbList) == 1
+}
+
+// resolve answers a name the way Route 53 Resolver does inside a VPC for
+// private zones: the most specific associated zone that is a suffix wins.
+func (m *Model) resolve(fqdn, vpcID string) (*Record, Hop) {
+	h := Hop{Step: "DNS " + fqdn}
+	v := m.VPCs[vpcID]
+	if v == nil {
+		h.Detail = "VPC " + vpcID + " not in the graph"
+		return nil, h
+	}
+	if !v.DNSSupport || !v.DNSHostnames {
+		h.Detail = fmt.Sprintf("VPC %s has enableDnsSupport=%v, enableDnsHostnames=%v: private hosted zones need both on", v.Name, v.DNSSupport, v.DNSHostnames)
+		return nil, h
+	}
+	var best *Zone
+	var other []string
+	for _, z := range m.zoneList() {
+		if fqdn != z.Name && !strings.HasSuffix(fqdn, "."+z.Name) {
+			continue
+		}
+		if !slices.Contains(z.VPCs, vpcID) {
+			var vs []string
+			for _, id := range z.VPCs {
+				vs = append(vs, m.vpcName(id))
+			}
+			other = append(other, fmt.Sprintf("zone %s is associated with %s", z.Name, strings.Join(vs, ", ")))
+			continue
+		}
+		if best == nil || len(z.Name) > len(best.Name) {
+			best = z
+		}
+	}
+	if best == nil {
+		h.Detail = fmt.Sprintf("no private hosted zone for %s is associated with VPC %s", fqdn, v.Name)
+		if len(other) > 0 {
+			h.Detail += " (" + strings.Join(other, "; ") + ")"
+		}
+		return nil, h
+	}
+	for _, r := range m.Records {
+		if r.Zone == best.ID && r.FQDN == fqdn && (r.Type == "A" || r.Type == "AAAA" || r.Type == "CNAME") {
+			h.OK = true
+			h.Detail = fmt.Sprintf("zone %s (most specific zone associated with VPC %s) answers %s %s", best.Name, v.Name, r.Type, fqdn)
+			return r, h
+		}
+	}
+	h.Detail = fmt.Sprintf("zone %s is the most specific zone associated with VPC %s and has no record %s (NXDOMAIN)", best.Name, v.Name, fqdn)
+	return nil, h
+}
+
+func (m *Model) zoneList() []*Zone {
+	seen := map[*Zone]bool{}
+	var out []*Zone
+	for _, r := range m.Graph {
+		if r.Type != tZone {
+			continue
+		}
+		z := m.Zones[firstNonEmpty(str(&r, "zoneId"), resID(&r))]
+		if z != nil && !seen[z] {
+			seen[z] = true
+			out = append(out, z)
+		}
+	}
+	return out
+}
+
+// clients returns the client instances: Role=client, or else instances in
+// VPCs other than the ALBs' that are not bastions.
+func (m *Model) clients() []*Instance {
+	var out []*Instance
+	for _, in := range m.instList {
+		if in.Role == "client" {
+			out = append(out, in)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	albVPC := map[string]bool{}
+	for _, lb := range m.lbList {
+		for _, n := range m.lbNodes(lb) {
+			albVPC[n.VPC] = true
+		}
+	}
+	for _, in := range m.instList {
+		if in.Role != "bastion" && !albVPC[m.instVPC(in)] {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func (m *Model) bastions() []*Instance {
+	var out []*Instance
+	for _, in := range m.instList {
+		if in.Role == "bastion" {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// privateInstances are instances in private subnets, bastions excepted.
+func (m *Model) privateInstances() []*Instance {
+	var out []*Instance
+	for _, in := range m.instList {
+		if in.Role == "bastion" {
+			continue
+		}
+		if s := m.Subnets[in.Subnet]; s == nil || m.isPrivate(s) {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// webs are the instances registered in a target group or tagged Role=web.
+func (m *Model) webs() []*Instance {
+	set := map[string]bool{}
+	for _, tg := range m.TGs {
+		for _, t := range tg.Targets {
+			set[t.ID] = true
+		}
+	}
+	var out []*Instance
+	for _, in := range m.instList {
+		if set[in.ID] || in.Role == "web" {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+func (m *Model) listener(lb *LoadBalancer, p int) *Listener {
+	for _, l := range lb.Listeners {
+		if l.Port == p {
+			return l
+		}
+	}
+	return nil
+}
+
+// Paths runs every required and forbidden path.
+func (m *Model) Paths(o Options) []PathResult {
+	o = o.withDefaults()
+	var out []PathResult
+	lp, tp := o.ListenerPort, o.TargetPort
+	clients := m.clients()
+
+	if len(m.lbList) == 0 {
+		out = append(out, PathResult{ID: "P1", Kind: "required", Name: "client → ALB", Status: Refused, Reason: "no load balancer in the graph"})
+	}
+	// P1: client → alb name → ALB on the listener port.
+	for _, lb := range m.lbList {
+		recs := m.albRecords(lb)
+		if len(clients) == 0 {
+			out = append(out, PathResult{ID: "P1", Kind: "required", Name: "client → " + lb.Name, Status: Refused, Reason: "no client instance in any consumer VPC"})
+		}
+		for _, c := range clients {
+			name := fmt.Sprintf("%s (VPC %s) → ", c.Name, m.vpcName(m.instVPC(c)))
+			if len(recs) == 0 {
+				out = append(out, PathResult{ID: "P1", Kind: "required", Name: name + lb.Name, Status: Refused,
+					Reason: "DNS: no Route 53 record aliases ALB " + lb.Name})
+				continue
+			}
+			fqdn := recs[0].FQDN
+			var hops []Hop
+			rec, h := m.resolve(fqdn, m.instVPC(c))
+			hops = append(hops, h)
+			if rec != nil {
+				ah := Hop{Step: "alias", OK: m.aliasIs(rec, lb)}
+				if ah.OK {
+					ah.Detail = fmt.Sprintf("%s is an alias of ALB %s (%s)", fqdn, lb.Name, firstNonEmpty(lb.DNSName, "DNS name known after deploy"))
+				} else {
+					ah.Detail = fmt.Sprintf("%s in that zone points at %s, not ALB %s", fqdn, firstNonEmpty(rec.AliasName, strings.Join(rec.Values, ",")), lb.Name)
+				}
+				hops = append(hops, ah)
+			}
+			lh := Hop{Step: fmt.Sprintf("listener :%d", lp)}
+			if l := m.listener(lb, lp); l != nil {
+				lh.OK, lh.Detail = true, fmt.Sprintf("ALB %s listens on %s:%d", lb.Name, l.Protocol, lp)
+			} else {
+				lh.Detail = fmt.Sprintf("ALB %s has no listener on port %d", lb.Name, lp)
+			}
+			hops = append(hops, lh)
+			hops = append(hops, m.reachAll(m.instNode(c), m.lbNodes(lb), port(lp), "ALB "+lb.Name)...)
+			out = append(out, required("P1", fmt.Sprintf("%s%s:%d (%s)", name, fqdn, lp, lb.Name), hops))
+		}
+	}
+
+	// P2: ALB → every target on the target port, health check aligned.
+	for _, lb := range m.lbList {
+		l := m.listener(lb, lp)
+		if l == nil || len(l.TGs) == 0 {
+			out = append(out, PathResult{ID: "P2", Kind: "required", Name: lb.Name + " → targets", Status: Refused,
+				Reason: fmt.Sprintf("ALB %s has no listener on %d forwarding to a target group", lb.Name, lp)})
+			continue
+		}
+		registered := map[string]bool{}
+		for _, tgID := range l.TGs {
+			tg := m.TGs[tgID]
+			if len(tg.Targets) == 0 {
+				out = append(out, PathResult{ID: "P2", Kind: "required", Name: lb.Name + " → " + tg.Name, Status: Refused, Reason: "target group " + tg.Name + " has no registered targets"})
+			}
+			for _, t := range tg.Targets {
+				registered[t.ID] = true
+				p := tg.Port
+				if t.Port != 0 {
+					p = t.Port
+				}
+				in := m.Insts[t.ID]
+				tname := t.ID
+				if in != nil {
+					tname = in.Name
+				}
+				var hops []Hop
+				hops = append(hops, Hop{Step: "listener", OK: true, Detail: fmt.Sprintf("listener :%d forwards to target group %s", lp, tg.Name)})
+				ph := Hop{Step: "target port", OK: p == tp}
+				if ph.OK {
+					ph.Detail = fmt.Sprintf("target group %s sends to port %d, where the web servers listen", tg.Name, p)
+				} else {
+					ph.Detail = fmt.Sprintf("target group %s sends to port %d, but the web servers listen on %d", tg.Name, p, tp)
+				}
+				hops = append(hops, ph)
+				hops = append(hops, healthHop(tg, p))
+				if in == nil {
+					hops = append(hops, Hop{Step: "target", Detail: "target " + t.ID + " is not an instance in the graph"})
+					out = append(out, required("P2", fmt.Sprintf("%s → %s:%d", lb.Name, tname, p), hops))
+					continue
+				}
+				az := Hop{Step: "target AZ"}
+				if s := m.Subnets[in.Subnet]; s != nil {
+					for _, sid := range lb.Subnets {
+						if ls := m.Subnets[sid]; ls != nil && ls.AZ == s.AZ {
+							az.OK = true
+						}
+					}
+					if az.OK {
+						az.Detail = fmt.Sprintf("%s is in %s, an AZ the ALB is enabled in", in.Name, s.AZ)
+					} else {
+						az.Detail = fmt.Sprintf("%s is in %s, where the ALB has no subnet: the ALB does not route to it", in.Name, s.AZ)
+					}
+				}
+				hops = append(hops, az)
+				var srcs []*node
+				srcs = append(srcs, m.lbNodes(lb)...)
+				if len(srcs) == 0 {
+					hops = append(hops, Hop{Step: "ALB subnets", Detail: "the ALB has no subnets"})
+				}
+				for _, s := range srcs {
+					h := m.reach(s, m.instNode(in), port(tp), forAll)
+					if !allOK(h) {
+						hops = append(hops, prefixHops("["+s.Label+"] ", h)...)
+						break
+					}
+					if s == srcs[0] {
+						hops = append(hops, h...)
+					}
+				}
+				out = append(out, required("P2", fmt.Sprintf("%s → %s:%d", lb.Name, tname, tp), hops))
+			}
+		}
+		for _, w := range m.webs() {
+			if !registered[w.ID] && w.Role == "web" {
+				out = append(out, PathResult{ID: "P2", Kind: "required", Name: lb.Name + " → " + w.Name, Status: Refused,
+					Reason: "web server " + w.Name + " is not registered in the listener's target group"})
+			}
+		}
+	}
+
+	// P3: client → Lambda API through the interface endpoint, with IAM.
+	for _, fn := range m.Funcs {
+		for _, c := range clients {
+			vpcID := m.instVPC(c)
+			name := fmt.Sprintf("%s (VPC %s) → lambda:InvokeFunction %s", c.Name, m.vpcName(vpcID), fn.Name)
+			api := "lambda." + firstNonEmpty(m.Region, "<region>") + ".amazonaws.com"
+			var hops []Hop
+			var ep *Endpoint
+			for _, e := range m.vpceList() {
+				if e.VPC == vpcID && strings.HasSuffix(e.Service, ".lambda") && strings.EqualFold(e.Type, "Interface") {
+					ep = e
+					break
+				}
+			}
+			if ep == nil {
+				hops = append(hops, Hop{Step: "endpoint", Detail: fmt.Sprintf("no Lambda interface endpoint in VPC %s: %s resolves to public addresses a private subnet cannot reach", m.vpcName(vpcID), api)})
+				out = append(out, required("P3", name, hops))
+				continue
+			}
+			hops = append(hops, Hop{Step: "endpoint", OK: true, Detail: fmt.Sprintf("interface endpoint %s for %s in VPC %s", ep.Name, ep.Service, m.vpcName(vpcID))})
+			dh := Hop{Step: "DNS " + api}
+			v := m.VPCs[vpcID]
+			switch {
+			case !ep.PrivateDNS:
+				dh.Detail = fmt.Sprintf("endpoint %s has privateDnsEnabled off: %s still resolves to the public service", ep.Name, api)
+			case v == nil || !v.DNSSupport || !v.DNSHostnames:
+				dh.Detail = fmt.Sprintf("VPC %s needs enableDnsSupport and enableDnsHostnames on for the endpoint's private DNS", m.vpcName(vpcID))
+			default:
+				dh.OK = true
+				dh.Detail = fmt.Sprintf("private DNS: %s resolves to the endpoint's ENIs in VPC %s", api, v.Name)
+			}
+			hops = append(hops, dh)
+			hops = append(hops, m.reachAll(m.instNode(c), m.vpceNodes(ep), port(443), "endpoint "+ep.Name)...)
+			hops = append(hops, m.invokeHops(c, fn, ep)...)
+			out = append(out, required("P3", name, hops))
+		}
+	}
+
+	// P4: admin → bastion on 22, bastion → private instances on 22.
+	bastions := m.bastions()
+	for _, b := range bastions {
+		if len(o.AdminCidrs) == 0 {
+			out = append(out, PathResult{ID: "P4", Kind: "required", Name: "admin → " + b.Name + ":22", Status: Skipped, OK: true,
+				Reason: "no adminCidrs given: pass the stack's adminCidrs (without them the bastions admit no one)"})
+		}
+		for _, c := range o.AdminCidrs {
+			p, ok := parsePrefix(c)
+			if !ok {
+				out = append(out, PathResult{ID: "P4", Kind: "required", Name: "admin " + c + " → " + b.Name, Status: Refused, Reason: "adminCidrs entry " + c + " is not a CIDR"})
+				continue
+			}
+			out = append(out, required("P4", fmt.Sprintf("admin %s → %s:22", p, b.Name), m.reach(adminNode(p), m.instNode(b), port(22), forAll)))
+		}
+		for _, in := range m.privateInstances() {
+			if m.instVPC(in) != m.instVPC(b) {
+				continue
+			}
+			out = append(out, required("P4", fmt.Sprintf("%s → %s:22", b.Name, in.Name), m.reach(m.instNode(b), m.instNode(in), port(22), forAll)))
+		}
+	}
+	if len(bastions) == 0 {
+		out = append(out, PathResult{ID: "P4", Kind: "required", Name: "admin → bastions", Status: Skipped, OK: true, Reason: "no instance tagged Role=bastion in the graph"})
+	}
+
+	// F1: internet → ALB.
+	for _, lb := range m.lbList {
+		ports := []int{}
+		for _, l := range lb.Listeners {
+			ports = append(ports, l.Port)
+		}
+		if len(ports) == 0 {
+			ports = []int{lp}
+		}
+		for _, p := range ports {
+			hops := m.reachAny(internetNode(), m.lbNodes(lb), port(p))
+			if lb.Internal {
+				hops = append([]Hop{{Step: "scheme", Detail: "ALB " + lb.Name + " is internal: its nodes have private addresses only"}}, hops...)
+			}
+			out = append(out, forbidden("F1", fmt.Sprintf("internet → %s:%d", lb.Name, p), hops))
+		}
+	}
+	// F2: client → web servers directly.
+	for _, c := range clients {
+		for _, w := range m.webs() {
+			out = append(out, forbidden("F2", fmt.Sprintf("%s → %s:%d directly", c.Name, w.Name, tp), m.reach(m.instNode(c), m.instNode(w), port(tp), exists)))
+		}
+	}
+	// F3: internet → private instances, any port.
+	for _, in := range m.privateInstances() {
+		out = append(out, forbidden("F3", fmt.Sprintf("internet → %s (any port)", in.Name), m.reach(internetNode(), m.instNode(in), anyPort, exists)))
+	}
+	return out
+}
+
+func healthHop(tg *TargetGroup, p int) Hop {
+	h := Hop{Step: "health check"}
+	hc := tg.HC
+	switch {
+	case !hc.Enabled:
+		h.Detail = "health check disabled on " + tg.Name
+	case hc.Path == "" && strings.HasPrefix(strings.ToUpper(hc.Protocol), "HTTP"):
+		h.Detail = "health check on " + tg.Name + " has no path"
+	case hc.Port != "traffic-port" && hc.Port != fmt.Sprint(p):
+		h.Detail = fmt.Sprintf("health check on %s probes port %s, not the traffic port %d", tg.Name, hc.Port, p)
+	default:
+		h.OK = true
+		h.Detail = fmt.Sprintf("health check %s %s on the traffic port (%d)", hc.Protocol, hc.Path, p)
+	}
+	return h
+}
+
+func (m *Model) vpceList() []*Endpoint {
+	var out []*Endpoint
+	for _, r := range m.Graph {
+		if r.Type == tVpce {
+			if e := m.Vpces[resID(&r)]; e != nil {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// invokeHops proves the client's instance role may invoke the function.
+func (m *Model) invokeHops(c *Instance, fn *Function, ep *Endpoint) []Hop {
+	var hops []Hop
+	ro := m.roleOfInstance(c)
+	if ro == nil {
+		return append(hops, Hop{Step: "IAM role", Detail: fmt.Sprintf("%s has no instance profile with a role in the graph (iamInstanceProfile=%q)", c.Name, c.Profile)})
+	}
+	th := Hop{Step: "IAM trust", OK: trusts(ro.Trust, "ec2.amazonaws.com")}
+	if th.OK {
+		th.Detail = "role " + ro.Name + " trusts ec2.amazonaws.com"
+	} else {
+		th.Detail = "role " + ro.Name + "'s trust policy does not let ec2.amazonaws.com assume it"
+	}
+	hops = append(hops, th)
+	arn := fn.ARN
+	if arn == "" {
+		arn = fmt.Sprintf("arn:aws:lambda:%s:*:function:%s", firstNonEmpty(m.Region, "*"), fn.Name)
+	}
+	stmts, _, errs := roleStatements(ro)
+	ph := Hop{Step: "IAM permission", OK: allowedArn(stmts, "lambda:InvokeFunction", arn, fn)}
+	if ph.OK {
+		ph.Detail = fmt.Sprintf("role %s allows lambda:InvokeFunction on %s", ro.Name, arn)
+	} else {
+		ph.Detail = fmt.Sprintf("no policy of role %s allows lambda:InvokeFunction on %s", ro.Name, arn)
+		if len(errs) > 0 {
+			ph.Detail += " (unreadable: " + strings.Join(errs, "; ") + ")"
+		}
+	}
+	hops = append(hops, ph)
+	if ep.Policy != "" {
+		ss, err := parsePolicy(ep.Policy)
+		eh := Hop{Step: "endpoint policy", OK: err == nil && allowedArn(ss, "lambda:InvokeFunction", arn, fn)}
+		if eh.OK {
+			eh.Detail = "endpoint policy allows the call"
+		} else {
+			eh.Detail = "endpoint " + ep.Name + "'s policy does not allow lambda:InvokeFunction on " + arn
+		}
+		hops = append(hops, eh)
+	}
+	return hops
+}
+
+// allowedArn evaluates with the real ARN when known; when the plan does not
+// know it, a resource pattern counts if it names the function.
+func allowedArn(stmts []statement, action, arn string, fn *Function) bool {
+	if fn.ARN != "" {
+		return allowed(stmts, action, arn)
+	}
+	ok := false
+	for _, s := range stmts {
+		if !matchAny(s.Actions, action, true) {
+			continue
+		}
+		hit := false
+		for _, r := range s.Resources {
+			if r == "*" || strings.HasSuffix(r, ":function:"+fn.Name) || wildMatch(r[strings.LastIndex(r, ":")+1:], fn.Name) && strings.Contains(r, ":function:") {
+				hit = true
+			}
+		}
+		if !hit {
+			continue
+		}
+		if strings.EqualFold(s.Effect, "Deny") {
+			return false
+		}
+		ok = true
+	}
+	return ok
+}
+
+var _ = netip.Prefix{}

@@ -1,0 +1,769 @@
+package verify
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Rule statuses.
+const (
+	Pass   = "PASS"
+	Fail   = "FAIL"
+	Warn   = "WARN"   // advisory: does not fail the report
+	Waived = "WAIVED" // does not apply to this design; the note says why
+)
+
+// RuleResult is one security rule's verdict.
+type RuleResult struct {
+	ID       string   `json:"id"`
+	Ref      string   `json:"ref,omitempty"` // equivalent checkov / trivy / awsguard / Security Hub ids
+	Title    string   `json:"title"`
+	Why      string   `json:"why"` // one-line reason the rule exists
+	Status   string   `json:"status"`
+	Findings []string `json:"findings,omitempty"`
+	Note     string   `json:"note,omitempty"`
+}
+
+type ruleDef struct {
+	id, ref, title, why string
+	check               func(m *Model, o Options) (status string, findings []string, note string)
+}
+
+// RuleIDs lists every rule the verifier runs, in order.
+func RuleIDs() []string {
+	var out []string
+	for _, r := range ruleDefs {
+		out = append(out, r.id)
+	}
+	return out
+}
+
+// Rules runs every security rule.
+func (m *Model) Rules(o Options) []RuleResult {
+	o = o.withDefaults()
+	out := make([]RuleResult, 0, len(ruleDefs))
+	for _, d := range ruleDefs {
+		st, f, note := d.check(m, o)
+		out = append(out, RuleResult{ID: d.id, Ref: d.ref, Title: d.title, Why: d.why, Status: st, Findings: f, Note: note})
+	}
+	return out
+}
+
+// verdict fails when there are findings.
+func verdict(f []string) string {
+	if len(f) > 0 {
+		return Fail
+	}
+	return Pass
+}
+
+var ruleDefs = []ruleDef{
+	{"ALB-INTERNAL", "AVD-AWS-0053", "load balancers are internal",
+		"the service is for the VPCs only; an internet-facing ALB exposes it",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, lb := range m.lbList {
+				if !lb.Internal {
+					f = append(f, lb.Name+" is internet-facing (internal=false)")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"ALB-DROP-INVALID-HEADERS", "CKV_AWS_131, AVD-AWS-0052", "ALBs drop invalid HTTP header fields",
+		"malformed headers are a request-smuggling vector to the targets",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, lb := range m.lbList {
+				if lb.Type == "application" && !lb.DropInvalid {
+					f = append(f, lb.Name+" has dropInvalidHeaderFields off")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"ALB-MULTI-AZ", "Security Hub ELB.13", "ALBs span at least two Availability Zones",
+		"one AZ's outage must not take the service down (AWS also requires two subnets)",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, lb := range m.lbList {
+				azs := map[string]bool{}
+				for _, s := range lb.Subnets {
+					if sn := m.Subnets[s]; sn != nil {
+						azs[sn.AZ] = true
+					}
+				}
+				if len(azs) < 2 {
+					f = append(f, fmt.Sprintf("%s spans %d AZ(s)", lb.Name, len(azs)))
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"ALB-HTTPS-ONLY", "CKV_AWS_2, CKV_AWS_103, CKV2_AWS_20, AVD-AWS-0054, ELB.1, awsguard alb-http-to-https-redirection", "listeners use HTTPS (or redirect to it)",
+		"plain HTTP can be read and altered on the way",
+		func(m *Model, o Options) (string, []string, string) {
+			var f, internalHTTP []string
+			for _, lb := range m.lbList {
+				for _, l := range lb.Listeners {
+					if l.Protocol == "HTTP" && !l.Redirect {
+						if lb.Internal {
+							internalHTTP = append(internalHTTP, fmt.Sprintf("%s:%d", lb.Name, l.Port))
+						} else {
+							f = append(f, fmt.Sprintf("internet-facing %s serves plain HTTP on %d", lb.Name, l.Port))
+						}
+					}
+				}
+			}
+			if len(f) > 0 {
+				return Fail, f, ""
+			}
+			if len(internalHTTP) > 0 {
+				return Waived, nil, "the mission is HTTP:80 on an internal ALB reached only over private routes (" + strings.Join(internalHTTP, ", ") + "); a redirect to HTTPS would break curl http://alb.home and needs a certificate for a private name"
+			}
+			return Pass, nil, ""
+		}},
+	{"ALB-WAF", "CKV2_AWS_28, ELB.16", "public ALBs have a WAF web ACL",
+		"a WAF filters hostile internet requests",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, lb := range m.lbList {
+				if !lb.Internal && len(m.Graph.OfType("aws:wafv2/webAclAssociation:WebAclAssociation")) == 0 {
+					f = append(f, "internet-facing "+lb.Name+" has no WAF association")
+				}
+			}
+			if len(f) > 0 {
+				return Fail, f, ""
+			}
+			return Waived, nil, "internal ALBs take no internet traffic; the scanners pass internal ALBs"
+		}},
+	{"ALB-ACCESS-LOGS", "CKV_AWS_91, awsguard elb-logging-enabled, ELB.5", "ALB access logs are on",
+		"request logs are the audit trail of who called the service",
+		func(m *Model, o Options) (string, []string, string) {
+			var off []string
+			for _, lb := range m.lbList {
+				if !boolOr(asMapOrFirst(prop(lb.Res, "accessLogs"))["enabled"], false) {
+					off = append(off, lb.Name)
+				}
+			}
+			if len(off) == 0 {
+				return Pass, nil, ""
+			}
+			return Waived, nil, "optional for this stack: access logs need an S3 bucket with a policy for the regional ELB account (" + strings.Join(off, ", ") + " has them off)"
+		}},
+	{"ALB-DELETION-PROTECTION", "CKV_AWS_150, awsguard elb-deletion-protection-enabled, ELB.6", "ALB deletion protection",
+		"guards a production ALB against accidental destroy",
+		func(m *Model, o Options) (string, []string, string) {
+			for _, lb := range m.lbList {
+				if !boolOr(prop(lb.Res, "enableDeletionProtection"), false) {
+					return Waived, nil, "production stacks only: it blocks `pulumi destroy` of this blueprint"
+				}
+			}
+			return Pass, nil, ""
+		}},
+	{"TG-HEALTH-CHECK-PATH", "CKV_AWS_261", "target groups health-check HTTP with a path",
+		"without a real HTTP check a dead web server keeps receiving traffic",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, tg := range m.tgList() {
+				hc := tg.HC
+				switch {
+				case !hc.Enabled:
+					f = append(f, tg.Name+": health check disabled")
+				case !strings.HasPrefix(strings.ToUpper(hc.Protocol), "HTTP"):
+					f = append(f, tg.Name+": health check protocol "+hc.Protocol+" is not HTTP")
+				case hc.Path == "":
+					f = append(f, tg.Name+": health check has no path")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"SG-NO-ADMIN-PORTS-FROM-INTERNET", "CKV_AWS_24, CKV_AWS_25, AVD-AWS-0107, EC2.13, EC2.14, CIS 5.3", "no SSH (22) or RDP (3389) from 0.0.0.0/0 or ::/0",
+		"admin ports open to the world are scanned and brute-forced within minutes",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, sg := range m.sgList() {
+				for _, r := range sg.Rules {
+					if r.Egress || !isAnywhere(r.CIDR) || !protoOK(r.Proto) {
+						continue
+					}
+					for _, p := range []int{22, 3389} {
+						if _, t := portMatch(r.Proto, r.From, r.To, port(p)); t {
+							f = append(f, fmt.Sprintf("%s: %q admits port %d from %s", sg.Name, firstNonEmpty(r.Desc, r.Res), p, r.CIDR))
+						}
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"SG-NO-OPEN-INGRESS", "CKV_AWS_260, CKV_AWS_277, EC2.18, EC2.19", "no HTTP or all-ports ingress from 0.0.0.0/0 or ::/0",
+		"nothing in this design serves the internet",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, sg := range m.sgList() {
+				for _, r := range sg.Rules {
+					if r.Egress || !isAnywhere(r.CIDR) {
+						continue
+					}
+					if _, t := portMatch(r.Proto, r.From, r.To, port(80)); t || r.Proto == "-1" || (r.From <= 0 && r.To >= 65535) || (r.From <= 8080 && r.To >= 8080) {
+						f = append(f, fmt.Sprintf("%s: %q admits %s %d-%d from %s", sg.Name, firstNonEmpty(r.Desc, r.Res), r.Proto, r.From, r.To, r.CIDR))
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"SG-DESCRIPTIONS", "CKV_AWS_23, AVD-AWS-0099, AVD-AWS-0124", "security groups and rules have descriptions",
+		"a reviewer must see why each opening exists",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, sg := range m.sgList() {
+				if sg.Default {
+					continue
+				}
+				if d := strings.TrimSpace(sg.Desc); d == "" || d == "Managed by Pulumi" || d == "Managed by Terraform" {
+					f = append(f, sg.Name+": group has no description of its own")
+				}
+				for _, r := range sg.Rules {
+					if strings.TrimSpace(r.Desc) == "" {
+						f = append(f, sg.Name+": rule "+r.Res+" has no description")
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"SG-ATTACHED", "CKV2_AWS_5", "every security group is attached to something",
+		"an unused group is dead configuration that hides intent",
+		func(m *Model, o Options) (string, []string, string) {
+			used := map[string]bool{}
+			for _, in := range m.instList {
+				for _, s := range in.SGs {
+					used[s] = true
+				}
+			}
+			for _, lb := range m.lbList {
+				for _, s := range lb.SGs {
+					used[s] = true
+				}
+			}
+			for _, e := range m.Vpces {
+				for _, s := range e.SGs {
+					used[s] = true
+				}
+			}
+			for _, fn := range m.Funcs {
+				for _, s := range asStrings(asMapOrFirst(prop(fn.Res, "vpcConfig"))["securityGroupIds"]) {
+					used[s] = true
+				}
+			}
+			var f []string
+			for _, sg := range m.sgList() {
+				if !sg.Default && !used[sg.ID] {
+					f = append(f, sg.Name+" is attached to no instance, load balancer, endpoint or function")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"SG-EGRESS-SCOPED", "CKV_AWS_382, AVD-AWS-0104", "egress to 0.0.0.0/0 only where justified",
+		"open egress lets a compromised host exfiltrate anywhere",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, sg := range m.sgList() {
+				for _, r := range sg.Rules {
+					if r.Egress && isAnywhere(r.CIDR) {
+						f = append(f, fmt.Sprintf("%s: %q allows %s %d-%d to %s", sg.Name, firstNonEmpty(r.Desc, r.Res), r.Proto, r.From, r.To, r.CIDR))
+					}
+				}
+			}
+			if len(f) == 0 {
+				return Pass, nil, ""
+			}
+			return Warn, f, "kept where a host needs package mirrors or AWS APIs through NAT or public endpoints; the description must say why"
+		}},
+	{"DEFAULT-SG-NO-RULES", "CKV2_AWS_12, EC2.2, CIS 5.5", "every VPC's default security group is managed with no rules",
+		"AWS's default group allows all traffic among its members and all egress; anything launched without a group lands in it",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, v := range m.vpcList {
+				var d *SG
+				for _, sg := range m.SGs {
+					if sg.Default && sg.VPC == v.ID {
+						d = sg
+					}
+				}
+				switch {
+				case d == nil:
+					f = append(f, "VPC "+v.Name+": default security group not managed (aws:ec2/defaultSecurityGroup missing), so AWS's allow rules stay")
+				case len(d.Rules) > 0:
+					f = append(f, fmt.Sprintf("VPC %s: default security group has %d rule(s)", v.Name, len(d.Rules)))
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"EC2-IMDSV2", "CKV_AWS_79, AVD-AWS-0028, EC2.8", "instances require IMDSv2 tokens",
+		"IMDSv1 lets SSRF bugs read the instance role's credentials",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, in := range m.instList {
+				md := asMapOrFirst(prop(in.Res, "metadataOptions"))
+				if asString(md["httpEndpoint"]) == "disabled" {
+					continue
+				}
+				if asString(md["httpTokens"]) != "required" {
+					f = append(f, in.Name+": metadataOptions.httpTokens is not \"required\"")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"EC2-EBS-ENCRYPTED", "CKV_AWS_8, AVD-AWS-0131, awsguard encrypted-volumes", "EBS volumes are encrypted, set explicitly",
+		"unencrypted volumes and snapshots leak data when shared or mishandled",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, in := range m.instList {
+				rb := asMapOrFirst(prop(in.Res, "rootBlockDevice"))
+				if !boolOr(rb["encrypted"], false) {
+					f = append(f, in.Name+": rootBlockDevice.encrypted is not true")
+				}
+				for _, e := range asList(prop(in.Res, "ebsBlockDevices")) {
+					if !boolOr(asMap(e)["encrypted"], false) {
+						f = append(f, in.Name+": an ebsBlockDevice is not encrypted")
+					}
+				}
+			}
+			for _, r := range m.Graph.OfType(tEbsVolume) {
+				if !boolOr(r.Prop("encrypted"), false) {
+					f = append(f, "volume "+r.Name+" is not encrypted")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"EC2-NO-PUBLIC-IP", "CKV_AWS_88, awsguard ec2-instance-no-public-ip, EC2.9", "only bastions have public IPs",
+		"a public address is reachable from the internet the moment a rule or route slips",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, in := range m.instList {
+				if in.PublicIP && in.Role != "bastion" {
+					f = append(f, in.Name+" (role "+firstNonEmpty(in.Role, "none")+") gets a public IP")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"EC2-NO-USERDATA-SECRETS", "CKV_AWS_46, AVD-AWS-0029", "no secrets in user data",
+		"user data is readable by anyone who can describe the instance and from IMDS",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, in := range m.instList {
+				ud := str(in.Res, "userData")
+				for _, re := range secretPatterns {
+					if re.MatchString(ud) {
+						f = append(f, in.Name+": user data matches "+re.String())
+						break
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"EC2-CLIENT-ROLE", "CKV2_AWS_41", "client instances have an IAM instance profile",
+		"clients call Lambda with role credentials, never with stored keys",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, in := range m.clients() {
+				if m.roleOfInstance(in) == nil {
+					f = append(f, in.Name+" has no instance profile with a role in the graph")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"SUBNET-PRIVATE-NO-AUTO-PUBLIC-IP", "CKV_AWS_130", "private subnets do not auto-assign public IPs",
+		"an instance in a private subnet must not get an internet address by default",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, s := range m.subnetList() {
+				if m.isPrivate(s) && s.MapPublicIP {
+					f = append(f, s.Name+" is private and has mapPublicIpOnLaunch on")
+				}
+			}
+			return verdict(f), f, "public subnets auto-assign by design (bastions)"
+		}},
+	{"VPC-FLOW-LOGS", "CKV2_AWS_11, EC2.6, CIS 3.7", "VPC flow logs are on",
+		"flow logs are the record of who talked to whom, needed after an incident",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, v := range m.vpcList {
+				if !m.Flows[v.ID] {
+					f = append(f, "VPC "+v.Name+" has no flow log")
+				}
+			}
+			if len(f) == 0 {
+				return Pass, nil, ""
+			}
+			return Warn, f, flowLogCostNote(o, len(f))
+		}},
+	{"PEERING-ROUTES-SCOPED", "CIS 5.6", "peering/TGW routes go only to the peer VPCs' CIDRs",
+		"a broad route over a peering or TGW opens more than the mission needs",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, rt := range m.rtList() {
+				for _, r := range rt.Routes {
+					switch r.Kind {
+					case "pcx":
+						p := m.Peers[r.Target]
+						other := ""
+						if p != nil {
+							other = p.Peer
+							if p.Peer == rt.VPC {
+								other = p.VPC
+							}
+						}
+						if !m.withinVPC(r.Dest, other) {
+							f = append(f, fmt.Sprintf("%s: %s via peering is not within the peer VPC's CIDRs", rt.Name, r.Dest))
+						}
+					case "tgw":
+						ok := false
+						for _, a := range m.Attachs {
+							if a.TGW == r.Target && a.VPC != rt.VPC && m.withinVPC(r.Dest, a.VPC) {
+								ok = true
+							}
+						}
+						if !ok {
+							f = append(f, fmt.Sprintf("%s: %s via transit gateway is not within an attached VPC's CIDRs", rt.Name, r.Dest))
+						}
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"TGW-NO-AUTO-ACCEPT", "CKV_AWS_331", "transit gateways do not auto-accept shared attachments",
+		"auto-accept lets any account the TGW is shared with join the network",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, t := range m.tgwList() {
+				if t.AutoAccept {
+					f = append(f, t.Name+" has autoAcceptSharedAttachments enabled")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"TGW-NO-DEFAULT-ROUTE-TABLE", "", "transit gateways do not auto-associate/propagate into a default route table",
+		"with the default table every attachment reaches every other; hub-and-spoke tables keep consumers apart",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, t := range m.tgwList() {
+				if t.DefaultAssoc {
+					f = append(f, t.Name+" has defaultRouteTableAssociation enabled")
+				}
+				if t.DefaultProp {
+					f = append(f, t.Name+" has defaultRouteTablePropagation enabled")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"IAM-NO-WILDCARD-ACTION", "CKV_AWS_62, CKV_AWS_63, AVD-AWS-0057, IAM.1", "no \"*\" or \"service:*\" actions",
+		"wildcard actions grant far more than the function needs, including future actions",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, ro := range m.roleList() {
+				for _, p := range ro.Policies {
+					ss, err := parsePolicy(p.JSON)
+					if err != nil {
+						f = append(f, ro.Name+"/"+p.Name+": unreadable policy: "+err.Error())
+						continue
+					}
+					for _, s := range ss {
+						if !strings.EqualFold(s.Effect, "Allow") {
+							continue
+						}
+						for _, a := range s.Actions {
+							if a == "*" || strings.HasSuffix(a, ":*") {
+								f = append(f, fmt.Sprintf("%s/%s allows action %q", ro.Name, p.Name, a))
+							}
+						}
+						if len(s.NotActions) > 0 {
+							f = append(f, fmt.Sprintf("%s/%s uses NotAction with Allow", ro.Name, p.Name))
+						}
+					}
+				}
+				for _, a := range ro.ManagedArns {
+					if strings.HasSuffix(a, "/AdministratorAccess") {
+						f = append(f, ro.Name+" has AdministratorAccess attached")
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"IAM-NO-WILDCARD-RESOURCE", "CKV_AWS_355", "no \"*\" resource where the action supports a specific one",
+		"lambda:InvokeFunction on \"*\" lets the client call every function in the account",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, ro := range m.roleList() {
+				for _, p := range ro.Policies {
+					ss, err := parsePolicy(p.JSON)
+					if err != nil {
+						continue
+					}
+					for _, s := range ss {
+						if !strings.EqualFold(s.Effect, "Allow") || !slices.Contains(s.Resources, "*") {
+							continue
+						}
+						for _, a := range s.Actions {
+							if !resourceStarOnly(a) {
+								f = append(f, fmt.Sprintf("%s/%s allows %s on \"*\"", ro.Name, p.Name, a))
+							}
+						}
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"IAM-TRUST-SCOPED", "CKV_AWS_60, CKV_AWS_61", "role trust policies name the one service that uses the role",
+		"a trust open to \"*\" or to more principals than needed lets others assume the role",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			needs := map[string]string{}
+			for _, k := range sortedKeys(m.Profile) {
+				needs[m.Profile[k]] = "ec2.amazonaws.com"
+			}
+			for _, fn := range m.Funcs {
+				if ro := m.Roles[fn.Role]; ro != nil {
+					needs[ro.Name] = "lambda.amazonaws.com"
+				}
+			}
+			for _, ro := range m.roleList() {
+				ss, err := parsePolicy(ro.Trust)
+				if err != nil {
+					f = append(f, ro.Name+": unreadable trust policy")
+					continue
+				}
+				for _, s := range ss {
+					if !strings.EqualFold(s.Effect, "Allow") {
+						continue
+					}
+					for k, ps := range s.Principals {
+						for _, p := range ps {
+							if p == "*" || (k == "AWS" && p == "*") {
+								f = append(f, ro.Name+": trust allows principal \"*\"")
+							} else if k == "AWS" && !s.HasCondition {
+								f = append(f, ro.Name+": trust allows AWS principal "+p+" without a condition")
+							}
+						}
+					}
+				}
+				if svc := needs[ro.Name]; svc != "" {
+					if !trusts(ro.Trust, svc) {
+						f = append(f, ro.Name+": used by "+svc+" but its trust does not name it")
+					}
+					for _, s := range ss {
+						for _, other := range s.Principals["Service"] {
+							if !strings.EqualFold(other, svc) {
+								f = append(f, ro.Name+": trust also names "+other)
+							}
+						}
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"ENDPOINT-SG-SCOPED", "", "interface endpoint groups admit only their own VPC",
+		"an endpoint answering outside its VPC widens who can use the VPC's private path to AWS APIs",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, e := range m.vpceList() {
+				if !strings.EqualFold(e.Type, "Interface") {
+					continue
+				}
+				if len(e.SGs) == 0 {
+					f = append(f, e.Name+": no security group (the VPC default group applies)")
+				}
+				for _, id := range e.SGs {
+					sg := m.SGs[id]
+					if sg == nil {
+						continue
+					}
+					if sg.VPC != e.VPC {
+						f = append(f, fmt.Sprintf("%s: group %s is in VPC %s", e.Name, sg.Name, m.vpcName(sg.VPC)))
+					}
+					for _, r := range sg.Rules {
+						if r.Egress {
+							continue
+						}
+						if r.CIDR.IsValid() && !m.withinVPC(r.CIDR, e.VPC) {
+							f = append(f, fmt.Sprintf("%s: group %s admits %s, outside VPC %s", e.Name, sg.Name, r.CIDR, m.vpcName(e.VPC)))
+						}
+						if r.RefSG != "" {
+							if ref := m.SGs[r.RefSG]; ref != nil && ref.VPC != e.VPC {
+								f = append(f, fmt.Sprintf("%s: group %s admits group %s of VPC %s", e.Name, sg.Name, ref.Name, m.vpcName(ref.VPC)))
+							}
+						}
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"LAMBDA-LOG-RETENTION", "", "every function's log group has a retention period",
+		"without retention logs are kept (and billed) forever",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, fn := range m.Funcs {
+				lg := firstNonEmpty(asString(asMapOrFirst(prop(fn.Res, "loggingConfig"))["logGroup"]), "/aws/lambda/"+fn.Name)
+				days, ok := m.Logs[lg]
+				switch {
+				case !ok:
+					f = append(f, fn.Name+": log group "+lg+" is not managed, so Lambda creates it with no retention")
+				case days <= 0:
+					f = append(f, fn.Name+": log group "+lg+" has no retentionInDays")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"LAMBDA-RUNTIME-SUPPORTED", "CKV_AWS_363", "functions use a runtime AWS still supports",
+		"deprecated runtimes get no security patches and soon cannot be updated",
+		func(m *Model, o Options) (string, []string, string) {
+			var f, w []string
+			for _, fn := range m.Funcs {
+				if fn.Runtime == "" {
+					continue // container image
+				}
+				d, ok := runtimeDeprecation[fn.Runtime]
+				if !ok {
+					w = append(w, fn.Name+": runtime "+fn.Runtime+" is not in the verifier's table")
+					continue
+				}
+				dep, _ := time.Parse("2006-01-02", d)
+				if !o.Now.Before(dep) {
+					f = append(f, fmt.Sprintf("%s: runtime %s deprecated since %s", fn.Name, fn.Runtime, d))
+				} else if dep.Sub(o.Now) < 180*24*time.Hour {
+					w = append(w, fmt.Sprintf("%s: runtime %s is deprecated on %s", fn.Name, fn.Runtime, d))
+				}
+			}
+			if len(f) > 0 {
+				return Fail, f, ""
+			}
+			if len(w) > 0 {
+				return Warn, w, "plan the runtime upgrade"
+			}
+			return Pass, nil, ""
+		}},
+}
+
+var secretPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`AKIA[0-9A-Z]{16}`),
+	regexp.MustCompile(`(?i)aws_secret_access_key`),
+	regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
+	// a literal value (not a $variable or $(command)) of 8+ characters
+	regexp.MustCompile(`(?i)(password|passwd|secret|token|api[_-]?key)\s*[=:]\s*["']?[^\s"'$]{8,}`),
+}
+
+// runtimeDeprecation holds Lambda's deprecation dates (AWS "Lambda runtimes"
+// page, deprecation column; checked 2026-11-25). A runtime is failed from its
+// date on and warned about 180 days before.
+var runtimeDeprecation = map[string]string{
+	"nodejs": "2016-10-31", "nodejs4.3": "2020-03-05", "nodejs6.10": "2019-08-12", "nodejs8.10": "2020-03-06",
+	"nodejs10.x": "2021-07-30", "nodejs12.x": "2023-03-31", "nodejs14.x": "2023-12-04", "nodejs16.x": "2024-06-12",
+	"nodejs18.x": "2025-09-01", "nodejs20.x": "2026-04-30", "nodejs22.x": "2027-04-30", "nodejs24.x": "2028-04-30",
+	"python2.7": "2021-07-15", "python3.6": "2022-07-18", "python3.7": "2023-12-04", "python3.8": "2024-10-14",
+	"python3.9": "2025-12-15", "python3.10": "2026-10-31", "python3.11": "2027-06-30", "python3.12": "2028-10-31",
+	"python3.13": "2029-06-30", "python3.14": "2029-06-30",
+	"java8": "2024-01-08", "java8.al2": "2026-06-30", "java11": "2026-06-30", "java17": "2026-06-30", "java21": "2029-06-30", "java25": "2029-06-30",
+	"go1.x": "2024-01-08", "provided": "2024-01-08", "provided.al2": "2026-06-30", "provided.al2023": "2029-06-30",
+	"ruby2.7": "2023-12-07", "ruby3.2": "2026-03-31", "ruby3.3": "2027-03-31", "ruby3.4": "2028-03-31",
+	"dotnet6": "2024-12-20", "dotnet8": "2026-11-10", "dotnet10": "2028-11-14",
+}
+
+// resourceStarOnly lists actions that support no resource-level permission,
+// where "*" is the only possible resource.
+func resourceStarOnly(action string) bool {
+	a := strings.ToLower(action)
+	for _, p := range []string{"ec2:describe", "ec2:createnetworkinterface", "ec2:deletenetworkinterface", "ec2:assignprivateipaddresses", "ec2:unassignprivateipaddresses",
+		"xray:put", "cloudwatch:putmetricdata", "sts:getcalleridentity", "logs:describe", "lambda:list", "s3:listallmybuckets", "ssm:updateinstanceinformation", "ssmmessages:", "ec2messages:"} {
+		if strings.HasPrefix(a, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) withinVPC(p netip.Prefix, vpcID string) bool {
+	v := m.VPCs[vpcID]
+	if v == nil {
+		return false
+	}
+	for _, c := range v.CIDRs {
+		if contains(c, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) sgList() []*SG {
+	var out []*SG
+	for _, r := range m.Graph {
+		if r.Type == tSG || r.Type == tDefaultSG {
+			if sg := m.SGs[resID(&r)]; sg != nil {
+				out = append(out, sg)
+			}
+		}
+	}
+	return out
+}
+
+func (m *Model) tgList() []*TargetGroup {
+	var out []*TargetGroup
+	for _, r := range m.Graph {
+		if r.Type == tTG {
+			out = append(out, m.TGs[resID(&r)])
+		}
+	}
+	return out
+}
+
+func (m *Model) subnetList() []*Subnet {
+	var out []*Subnet
+	for _, r := range m.Graph {
+		if r.Type == tSubnet {
+			out = append(out, m.Subnets[resID(&r)])
+		}
+	}
+	return out
+}
+
+func (m *Model) rtList() []*RouteTable {
+	out := make([]*RouteTable, 0, len(m.RTs))
+	for _, rt := range m.RTs {
+		out = append(out, rt)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func (m *Model) tgwList() []*TGW {
+	var out []*TGW
+	for _, r := range m.Graph {
+		if r.Type == tTgw {
+			out = append(out, m.TGWs[resID(&r)])
+		}
+	}
+	return out
+}
+
+func (m *Model) roleList() []*Role {
+	var out []*Role
+	for _, r := range m.Graph {
+		if r.Type == tRole {
+			if ro := m.Roles[resID(&r)]; ro != nil {
+				out = append(out, ro)
+			}
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](mp map[string]V) []string {
+	out := make([]string, 0, len(mp))
+	for k := range mp {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,202 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/internal-alb/internal-alb/internal/graph"
+	"github.com/internal-alb/internal-alb/internal/plan"
+	"github.com/internal-alb/internal-alb/verify"
+	"github.com/internal-alb/internal-alb/verify/fixture"
+)
+
+var verifyOpts = verify.Options{AdminCidrs: []string{"203.0.113.0/24"}}
+
+// The verifier proves every path and passes every rule on the real plan, in
+// both connectivity modes, with one and three consumers, and with NAT.
+func TestVerifierPassesTheRealPlan(t *testing.T) {
+	for name, o := range map[string]map[string]string{
+		"default":            nil,
+		"transitGateway":     {"connectivity": "transitGateway"},
+		"three consumers":    {"consumerVpcs": threeConsumers},
+		"tgw three":          {"connectivity": "transitGateway", "consumerVpcs": threeConsumers},
+		"onePerAz NAT":       {"natMode": "onePerAz"},
+		"endpoint in all AZ": {"endpointPerAz": "true"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := verify.Check(mustPlan(t, o).Graph, verifyOpts)
+			require.True(t, r.OK(), r.Text())
+			consumers := 1
+			if strings.Contains(o["consumerVpcs"], "qux") {
+				consumers = 3
+			}
+			// P1 and P3 per client, P2 per web server, P4 per bastion and per
+			// private instance behind it.
+			assert.Equal(t, 2*consumers+2+(1+consumers)+(2+consumers), r.Summary.RequiredProven, r.Text())
+			assert.Zero(t, r.Summary.RulesFailed)
+		})
+	}
+}
+
+// mutate returns a copy of g where the resource of type typ named name is
+// changed by f (inputs and outputs alike).
+func mutate(t *testing.T, g graph.Graph, typ, name string, f func(props map[string]any)) graph.Graph {
+	t.Helper()
+	g = fixture.Clone(g)
+	for i := range g {
+		if g[i].Type == typ && g[i].Name == name {
+			f(g[i].Inputs)
+			if g[i].Outputs != nil {
+				f(g[i].Outputs)
+			}
+			return g
+		}
+	}
+	require.FailNowf(t, "no such resource", "%s %s", typ, name)
+	return nil
+}
+
+func without(t *testing.T, g graph.Graph, typ, name string) graph.Graph {
+	t.Helper()
+	for i, r := range g {
+		if r.Type == typ && r.Name == name {
+			g = fixture.Clone(g)
+			return append(g[:i], g[i+1:]...)
+		}
+	}
+	require.FailNowf(t, "no such resource", "%s %s", typ, name)
+	return nil
+}
+
+func with(g graph.Graph, typ, name string, props map[string]any) graph.Graph {
+	g = fixture.Clone(g)
+	id := name + "-added"
+	props["id"] = id
+	return append(g, graph.Resource{URN: "urn:pulumi:dev::internal-alb::" + typ + "::" + name, Type: typ, Name: name, ID: id, Custom: true, Inputs: props, Outputs: props})
+}
+
+func idOf(t *testing.T, g graph.Graph, typ, name string) string {
+	t.Helper()
+	for _, r := range g {
+		if r.Type == typ && r.Name == name {
+			return r.ID
+		}
+	}
+	require.FailNowf(t, "no such resource", "%s %s", typ, name)
+	return ""
+}
+
+func set(key string, v any) func(map[string]any) { return func(p map[string]any) { p[key] = v } }
+
+// Single-point mutations of the real plan: each is caught, by the path or
+// rule it breaks, with an explanation that names the piece.
+func TestVerifierCatchesMutationsOfTheRealPlan(t *testing.T) {
+	def := mustPlan(t, nil).Graph
+	tgw := mustPlan(t, map[string]string{"connectivity": "transitGateway"}).Graph
+	id := func(typ, name string) string { return idOf(t, def, typ, name) }
+
+	otherArn, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": "arn:aws:lambda:ap-northeast-1:123456789012:function:other"}}})
+	nacl := with(def, "aws:ec2/networkAcl:NetworkAcl", "foo-deny-http", map[string]any{
+		"vpcId": id(tVpc, "foo"), "subnetIds": []any{id(tSubnet, "foo-private-1"), id(tSubnet, "foo-private-2")},
+		"ingress": []any{
+			map[string]any{"ruleNo": 100, "action": "deny", "protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlock": "0.0.0.0/0"},
+			map[string]any{"ruleNo": 200, "action": "allow", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlock": "0.0.0.0/0"}},
+		"egress": []any{map[string]any{"ruleNo": 100, "action": "allow", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlock": "0.0.0.0/0"}},
+	})
+	isolated := with(def, tSubnet, "bar-isolated", map[string]any{
+		"vpcId": id(tVpc, "bar"), "cidrBlock": "10.3.50.0/24", "availabilityZone": "ap-northeast-1a", "tags": map[string]any{"Tier": "private"}})
+	isolated = mutate(t, isolated, tInstance, "bar-client", func(p map[string]any) {
+		p["subnetId"] = "bar-isolated-added"
+		p["privateIp"] = "10.3.50.10"
+	})
+	webOpen := with(def, tIngress, "web-from-anywhere", map[string]any{
+		"securityGroupId": id(tSG, "web-web"), "ipProtocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrIpv4": "0.0.0.0/0", "description": "mistake"})
+
+	cases := []struct {
+		name   string
+		g      graph.Graph
+		path   string // the path that must be refused ("" when a rule catches it)
+		rule   string // the rule that must fail
+		reason string // part of the explanation
+	}{
+		{"peering route removed foo→bar", without(t, def, tRoute, "peering-foo-bar-to-bar-1"), "P1", "",
+			"return route: route table foo-private-1 of subnet foo-private-1 has no route to 10.3.1.10/32"},
+		{"peering route removed bar→foo", without(t, def, tRoute, "peering-foo-bar-to-foo-1"), "P1", "",
+			"route table bar-private-1 of subnet bar-private-1 has no route to 10.2.1.0/24"},
+		{"consumer dropped from the zone", mutate(t, def, tZone, "zone", set("vpcs", []any{map[string]any{"vpcId": id(tVpc, "foo")}})), "P1", "",
+			"no private hosted zone for alb.home is associated with VPC bar"},
+		{"target group moved to 80", mutate(t, def, tTG, "web-web", set("port", 80)), "P2", "",
+			"target group web-web sends to port 80, but the web servers listen on 8080"},
+		{"ALB ingress from the consumer removed", without(t, def, tIngress, "web-alb-http-in-2"), "P1", "",
+			"no ingress rule in web-alb allows tcp 80 from instance bar-client"},
+		{"endpoint private DNS off", mutate(t, def, tEndpoint, "hello-world-bar-endpoint", set("privateDnsEnabled", false)), "P3", "",
+			"endpoint hello-world-bar-endpoint has privateDnsEnabled off"},
+		{"VPC DNS hostnames off", mutate(t, def, tVpc, "bar", set("enableDnsHostnames", false)), "P1", "",
+			"VPC bar has enableDnsSupport=true, enableDnsHostnames=false"},
+		{"invoke policy on another ARN", mutate(t, def, tRolePol, "hello-world-invoke", set("policy", string(otherArn))), "P3", "",
+			"allows lambda:InvokeFunction on arn:aws:lambda:ap-northeast-1:123456789012:function:hello-world"},
+		{"ALB internet-facing", mutate(t, def, tLB, "web", set("internal", false)), "", "ALB-INTERNAL",
+			"foo-internal-alb is internet-facing"},
+		{"web ingress from 0.0.0.0/0", webOpen, "", "SG-NO-OPEN-INGRESS",
+			"admits tcp 8080-8080 from 0.0.0.0/0"},
+		{"NACL deny on 80", nacl, "P1", "",
+			"NACL foo-deny-http inbound rule 100 (deny tcp 0.0.0.0/0 ports 80-80)"},
+		{"client in a subnet with no route", isolated, "P1", "",
+			"of subnet bar-isolated has no route to 10.2.1.0/24"},
+		{"TGW attachment in the wrong VPC", mutate(t, tgw, tTgwAtt, "tgw-bar", set("vpcId", idOf(t, tgw, tVpc, "foo"))), "P1", "",
+			"transit gateway tgw has no attachment in VPC bar"},
+		{"TGW spoke table loses the hub's propagation", without(t, tgw, tTgwProp, "tgw-foo"), "P1", "",
+			"has no route to 10.2.1.0/24"},
+		{"web ingress from the ALB removed", without(t, def, tIngress, "web-web-from-alb"), "P2", "",
+			"no ingress rule in web-web allows tcp 8080"},
+		{"client without the invoker profile", mutate(t, def, tInstance, "bar-client", set("iamInstanceProfile", "")), "P3", "",
+			"bar-client has no instance profile"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := verify.Check(c.g, verifyOpts)
+			require.False(t, r.OK(), "mutation not caught:\n%s", r.Text())
+			if c.path != "" {
+				var reasons []string
+				for _, p := range r.Paths {
+					if p.ID == c.path && p.Status == verify.Refused {
+						reasons = append(reasons, p.Reason)
+					}
+				}
+				require.NotEmpty(t, reasons, "path %s refused:\n%s", c.path, r.Text())
+				assert.Contains(t, strings.Join(reasons, "\n"), c.reason)
+			}
+			if c.rule != "" {
+				var findings []string
+				for _, x := range r.Rules {
+					if x.ID == c.rule {
+						require.Equal(t, verify.Fail, x.Status, c.rule)
+						findings = x.Findings
+					}
+				}
+				assert.Contains(t, strings.Join(findings, "\n"), c.reason)
+			}
+		})
+	}
+}
+
+// The whole plan check of the dev stack: the program under mocks, then the
+// model, paths, rules and cost. `make bench` prints the figure.
+func BenchmarkPlanCheckDevStack(b *testing.B) {
+	cfg := devConfig(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		g, err := plan.Run(program, plan.Options{Config: cfg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if r := verify.Check(g, verifyOpts); !r.OK() {
+			b.Fatal(r.Text())
+		}
+	}
+}
