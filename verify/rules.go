@@ -696,37 +696,25 @@ func (m *Model) withinVPC(p netip.Prefix, vpcID string) bool {
 	return false
 }
 
-func (m *Model) sgList() []*SG {
-	var out []*SG
+// inGraphOrder returns the modelled objects of the given resource types in
+// the graph's order, skipping those the model could not build.
+func inGraphOrder[T any](m *Model, byID map[string]*T, types ...string) []*T {
+	var out []*T
 	for _, r := range m.Graph {
-		if r.Type == tSG || r.Type == tDefaultSG {
-			if sg := m.SGs[resID(&r)]; sg != nil {
-				out = append(out, sg)
+		if slices.Contains(types, r.Type) {
+			if x := byID[resID(&r)]; x != nil {
+				out = append(out, x)
 			}
 		}
 	}
 	return out
 }
 
-func (m *Model) tgList() []*TargetGroup {
-	var out []*TargetGroup
-	for _, r := range m.Graph {
-		if r.Type == tTG {
-			out = append(out, m.TGs[resID(&r)])
-		}
-	}
-	return out
-}
-
-func (m *Model) subnetList() []*Subnet {
-	var out []*Subnet
-	for _, r := range m.Graph {
-		if r.Type == tSubnet {
-			out = append(out, m.Subnets[resID(&r)])
-		}
-	}
-	return out
-}
+func (m *Model) sgList() []*SG          { return inGraphOrder(m, m.SGs, tSG, tDefaultSG) }
+func (m *Model) tgList() []*TargetGroup { return inGraphOrder(m, m.TGs, tTG) }
+func (m *Model) subnetList() []*Subnet  { return inGraphOrder(m, m.Subnets, tSubnet) }
+func (m *Model) tgwList() []*TGW        { return inGraphOrder(m, m.TGWs, tTgw) }
+func (m *Model) roleList() []*Role      { return inGraphOrder(m, m.Roles, tRole) }
 
 func (m *Model) rtList() []*RouteTable {
 	out := make([]*RouteTable, 0, len(m.RTs))
@@ -734,28 +722,6 @@ func (m *Model) rtList() []*RouteTable {
 		out = append(out, rt)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
-
-func (m *Model) tgwList() []*TGW {
-	var out []*TGW
-	for _, r := range m.Graph {
-		if r.Type == tTgw {
-			out = append(out, m.TGWs[resID(&r)])
-		}
-	}
-	return out
-}
-
-func (m *Model) roleList() []*Role {
-	var out []*Role
-	for _, r := range m.Graph {
-		if r.Type == tRole {
-			if ro := m.Roles[resID(&r)]; ro != nil {
-				out = append(out, ro)
-			}
-		}
-	}
 	return out
 }
 
