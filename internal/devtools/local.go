@@ -1,13 +1,147 @@
 package devtools
 
 import (
+	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/internal-alb/internal-alb/internal/localrun"
 )
 
 func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "local: not built yet")
-	return 2
+	ops := []string{"up", "preview", "refresh", "destroy", "stop"}
+	if len(args) == 0 || !slices.Contains(ops, args[0]) {
+		fmt.Fprintf(stderr, "local: want one of %v\n", ops)
+		return 2
+	}
+	op := args[0]
+	fs := flag.NewFlagSet("local "+op, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	stack := fs.String("stack", "dev", "the stack whose config (Pulumi.<stack>.yaml) is deployed")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	fail := func(err error) int {
+		msg := err.Error()
+		if i := strings.Index(msg, "\ncode:"); i > 0 {
+			msg = msg[:i] + " (the engine's output is above)" // auto repeats all of it
+		}
+		fmt.Fprintf(stderr, "local %s: %s\n", op, msg)
+		return 1
+	}
+
+	repo, err := os.Getwd()
+	if err != nil {
+		return fail(err)
+	}
+	env, err := localrun.LoadEnv(repo)
+	if err != nil {
+		return fail(err)
+	}
+	if op == "stop" {
+		stopped, err := env.StopServer()
+		if err != nil {
+			return fail(err)
+		}
+		if stopped {
+			fmt.Fprintln(stdout, "local: the emulator is stopped; its state is gone with it")
+		}
+		_ = os.RemoveAll(filepath.Join(env.Cache, "state"))
+		return 0
+	}
+
+	ctx := context.Background()
+	server, err := env.EnsureServer(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	opts := localrun.StackOptions{
+		Name:     *stack,
+		Endpoint: server.URL,
+		StateDir: filepath.Join(env.Cache, "state"),
+		WorkDir:  filepath.Join(env.Cache, "workspace"),
+	}
+	if server.Fresh {
+		// A new emulator holds nothing: state from an earlier one would
+		// describe resources that no longer exist.
+		if err := env.RemoveState(opts); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "local: started the emulator at %s\n", server.URL)
+	} else {
+		fmt.Fprintf(stdout, "local: using the emulator at %s\n", server.URL)
+	}
+
+	s, err := env.Stack(ctx, program, opts)
+	if err != nil {
+		return fail(err)
+	}
+	start := time.Now()
+	switch op {
+	case "up":
+		res, err := s.Up(ctx, optup.ProgressStreams(stdout), optup.ErrorProgressStreams(stderr))
+		if err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "\nlocal up: done in %s\n\nOutputs:\n", time.Since(start).Round(time.Second))
+		printOutputs(stdout, res.Outputs)
+	case "preview":
+		if _, err := s.Preview(ctx, optpreview.ProgressStreams(stdout), optpreview.ErrorProgressStreams(stderr)); err != nil {
+			return fail(err)
+		}
+	case "refresh":
+		if _, err := s.Refresh(ctx, optrefresh.ProgressStreams(stdout), optrefresh.ErrorProgressStreams(stderr)); err != nil {
+			return fail(err)
+		}
+	case "destroy":
+		if _, err := s.Destroy(ctx, optdestroy.ProgressStreams(stdout), optdestroy.ErrorProgressStreams(stderr)); err != nil {
+			return fail(err)
+		}
+	}
+	fmt.Fprintf(stdout, "\nstate: %s (stack %s)\n", opts.StateDir, *stack)
+	if server.LogFile != "" {
+		fmt.Fprintf(stdout, "emulator: %s, log %s (make local-stop ends it)\n", server.URL, server.LogFile)
+	}
+	return 0
+}
+
+// printOutputs prints the stack outputs, the ALB's DNS name first.
+func printOutputs(w io.Writer, outs auto.OutputMap) {
+	keys := make([]string, 0, len(outs))
+	for k := range outs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if (keys[i] == "albDnsName") != (keys[j] == "albDnsName") {
+			return keys[i] == "albDnsName"
+		}
+		return keys[i] < keys[j]
+	})
+	for _, k := range keys {
+		v := outs[k].Value
+		if outs[k].Secret {
+			v = "[secret]"
+		}
+		s, ok := v.(string)
+		if !ok {
+			b, _ := json.MarshalIndent(v, "    ", "  ")
+			s = string(b)
+		}
+		fmt.Fprintf(w, "    %-24s %s\n", k, s)
+	}
 }

@@ -1,0 +1,214 @@
+//go:build integration
+
+// The emulator run: the real Pulumi engine, the Terraform AWS provider's code
+// (through the aws plugin test double) and moto. Run by `make integration`
+// (part of `make test`) after emulator/bootstrap.sh.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/internal-alb/internal-alb/internal/awscheck"
+	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/localrun"
+	"github.com/internal-alb/internal-alb/verify"
+)
+
+// scenarios are the stacks the emulator run deploys: both connectivity
+// modes, and peering with three consumers.
+var scenarios = []struct {
+	name      string
+	overrides map[string]string
+}{
+	{"peering", nil},
+	{"transitGateway", map[string]string{"internal-alb:connectivity": "transitGateway"}},
+	{"peering-3-consumers", map[string]string{"internal-alb:consumerVpcs": threeConsumers}},
+}
+
+// figures collects each scenario's timings for the table `make figures`
+// prints.
+var figures = struct {
+	sync.Mutex
+	rows []string
+}{}
+
+func TestEmulator(t *testing.T) {
+	env, err := localrun.LoadEnv(".")
+	require.NoError(t, err)
+	logDir := filepath.Join(env.Cache, "logs")
+	require.NoError(t, os.MkdirAll(logDir, 0o755))
+
+	for _, sc := range scenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			runScenario(t, env, logDir, sc.name, sc.overrides)
+		})
+	}
+	t.Run("invalid config creates nothing", func(t *testing.T) {
+		t.Parallel()
+		ctx := context.Background()
+		moto, err := localrun.StartMoto(ctx, env.Repo, filepath.Join(logDir, "it-invalid-moto.log"), false)
+		require.NoError(t, err)
+		defer moto.Stop()
+		s, err := env.Stack(ctx, program, stackOptions(t, "it-invalid", moto.URL, map[string]string{"internal-alb:azCount": "1"}))
+		require.NoError(t, err)
+		log := logFile(t, logDir, "it-invalid")
+		_, err = s.Up(ctx, optup.ProgressStreams(log))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "internal-alb:azCount: 1 is fewer than 2")
+		left, err := awscheck.New(moto.URL, region(t)).Leftovers(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, left, "the emulator holds nothing after a refused config")
+	})
+	t.Cleanup(func() {
+		figures.Lock()
+		defer figures.Unlock()
+		if len(figures.rows) == 0 {
+			return
+		}
+		table := "| stack | resources | up (s) | no-change preview (s) | destroy (s) | slowest resource (s) | up / slowest |\n|---|---|---|---|---|---|---|\n" +
+			strings.Join(figures.rows, "\n") + "\n"
+		_ = os.WriteFile(filepath.Join(env.Cache, "figures.md"), []byte(table), 0o644)
+		t.Logf("emulator figures (also in %s):\n%s", filepath.Join(env.Cache, "figures.md"), table)
+	})
+}
+
+func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides map[string]string) {
+	ctx := context.Background()
+	moto, err := localrun.StartMoto(ctx, env.Repo, filepath.Join(logDir, "it-"+name+"-moto.log"), false)
+	require.NoError(t, err)
+	defer moto.Stop()
+
+	s, err := env.Stack(ctx, program, stackOptions(t, "it-"+name, moto.URL, overrides))
+	require.NoError(t, err)
+	log := logFile(t, logDir, "it-"+name)
+	fail := func(step string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v\n(engine output in %s)", step, firstLine(err), log.Name())
+		}
+	}
+
+	// 1. up
+	timing := localrun.NewTiming()
+	start := time.Now()
+	res, err := s.Up(ctx, optup.ProgressStreams(log), optup.EventStreams(timing.Events))
+	upTook := time.Since(start)
+	timing.Wait()
+	fail("up", err)
+	assert.NotEmpty(t, res.Outputs["albDnsName"].Value)
+
+	// 2. a second preview changes nothing
+	start = time.Now()
+	_, err = s.Preview(ctx, optpreview.ProgressStreams(log), optpreview.ExpectNoChanges())
+	previewTook := time.Since(start)
+	fail("second preview (expect no changes)", err)
+
+	// 3. refresh finds nothing changed
+	_, err = s.Refresh(ctx, optrefresh.ProgressStreams(log), optrefresh.ExpectNoChanges())
+	fail("refresh (expect no changes)", err)
+
+	// 4. independent checks through the AWS API
+	cfg := loadConfig(t, overrides)
+	clients := awscheck.New(moto.URL, region(t))
+	for _, e := range clients.Mission(ctx, expectFrom(cfg)) {
+		t.Error(e)
+	}
+
+	// …and the verifier on the deployed state
+	dep, err := s.Export(ctx)
+	require.NoError(t, err)
+	state, err := json.Marshal(dep)
+	require.NoError(t, err)
+	g, err := verify.ParseStateExport(state)
+	require.NoError(t, err)
+	if r := verify.Check(g, verify.Options{AdminCidrs: cfg.AdminCidrs}); !r.OK() {
+		t.Errorf("verifier on the deployed state:\n%s", r.Text())
+	}
+
+	// 5. destroy leaves nothing the program created
+	start = time.Now()
+	_, err = s.Destroy(ctx, optdestroy.ProgressStreams(log))
+	destroyTook := time.Since(start)
+	fail("destroy", err)
+	left, err := clients.Leftovers(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, left, "destroy leaves nothing")
+
+	// 6. up again after destroy
+	_, err = s.Up(ctx, optup.ProgressStreams(log))
+	fail("up after destroy", err)
+
+	urn, typ, slowest := timing.Slowest()
+	figures.Lock()
+	figures.rows = append(figures.rows, fmt.Sprintf("| %s | %d | %.1f | %.1f | %.1f | %.1f (%s %s) | %.2f |",
+		name, timing.Steps(), upTook.Seconds(), previewTook.Seconds(), destroyTook.Seconds(),
+		slowest.Seconds(), typ, urn[strings.LastIndex(urn, "::")+2:], upTook.Seconds()/slowest.Seconds()))
+	figures.Unlock()
+}
+
+func stackOptions(t *testing.T, name, endpoint string, overrides map[string]string) localrun.StackOptions {
+	return localrun.StackOptions{
+		Name:       name,
+		ConfigFrom: "Pulumi.dev.yaml",
+		Endpoint:   endpoint,
+		StateDir:   t.TempDir(),
+		WorkDir:    t.TempDir(),
+		Overrides:  overrides,
+	}
+}
+
+func logFile(t *testing.T, dir, name string) *os.File {
+	f, err := os.Create(filepath.Join(dir, name+".log"))
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func region(t *testing.T) string { return devConfig(t)["aws:region"] }
+
+func loadConfig(t *testing.T, overrides map[string]string) config.Config {
+	m := merge(devConfig(t), overrides)
+	cfg, err := config.Load(func(k string) (string, bool) { v, ok := m[config.Key(k)]; return v, ok })
+	require.NoError(t, err)
+	return cfg
+}
+
+func expectFrom(cfg config.Config) awscheck.Expect {
+	e := awscheck.Expect{
+		Service:      awscheck.Vpc{Name: cfg.ServiceVpc.Name, Cidr: cfg.ServiceVpc.Cidr},
+		Connectivity: cfg.Connectivity,
+		ZoneName:     cfg.ZoneName,
+		RecordFqdn:   cfg.RecordFqdn(),
+		FunctionName: cfg.LambdaName,
+		TargetPort:   8080,
+	}
+	for _, v := range cfg.ConsumerVpcs {
+		e.Consumers = append(e.Consumers, awscheck.Vpc{Name: v.Name, Cidr: v.Cidr})
+	}
+	return e
+}
+
+// firstLine keeps an engine error short: the full output is in the log.
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "\ncode:"); i > 0 {
+		s = s[:i]
+	}
+	return s
+}
