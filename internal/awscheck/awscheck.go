@@ -446,4 +446,3 @@ func (c *Clients) instanceIDs(ctx context.Context, role string) ([]string, error
 	}
 	return ids, err
 }
-
