@@ -5,12 +5,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/internal-alb/internal-alb/alb"
+	"github.com/internal-alb/internal-alb/dns"
 	"github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/ipam"
+	"github.com/internal-alb/internal-alb/internal/plan"
+	"github.com/internal-alb/internal-alb/network"
 )
 
 // Every bad input fails before a single resource is registered, with an
@@ -174,5 +179,47 @@ func TestSubnetLayout(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, c.private, prefixStrings(l.Private), c.vpc)
 		assert.Equal(t, c.public, prefixStrings(l.Public), c.vpc)
+	}
+}
+
+// The components check their own args too, for programs that compose them
+// without internal/config, and name the config key in the error.
+func TestComponentsRefuseBadArgs(t *testing.T) {
+	cases := map[string]struct {
+		build func(ctx *pulumi.Context) error
+		want  string
+	}{
+		"alb name": {func(ctx *pulumi.Context) error {
+			_, err := alb.NewInternalAlb(ctx, "web", &alb.InternalAlbArgs{Name: "internal-x", SubnetIDs: []pulumi.StringInput{pulumi.String("a"), pulumi.String("b")}, WebCount: 1})
+			return err
+		}, `alb: internal-alb:albName "internal-x" must be 1-32 letters`},
+		"alb in one AZ": {func(ctx *pulumi.Context) error {
+			_, err := alb.NewInternalAlb(ctx, "web", &alb.InternalAlbArgs{Name: "x", SubnetIDs: []pulumi.StringInput{pulumi.String("a")}, WebCount: 1})
+			return err
+		}, "alb: x needs private subnets in at least 2 AZs (internal-alb:azCount), got 1"},
+		"vpc nat": {func(ctx *pulumi.Context) error {
+			_, err := network.NewVpc(ctx, "foo", &network.VpcArgs{Cidr: "10.2.0.0/16", AvailabilityZones: []string{"a", "c"}, SubnetPrefixLength: 24, Nat: "always"})
+			return err
+		}, `network: vpc foo: NAT mode "always" (internal-alb:natMode) is not one of none, single, onePerAz`},
+		"vpc too small": {func(ctx *pulumi.Context) error {
+			_, err := network.NewVpc(ctx, "foo", &network.VpcArgs{Cidr: "10.2.0.0/24", AvailabilityZones: []string{"a", "c"}, SubnetPrefixLength: 24, Nat: "none"})
+			return err
+		}, "network: vpc foo: subnets of 10.2.0.0/24 must be /26 to /28"},
+		"peering without spokes": {func(ctx *pulumi.Context) error {
+			_, err := network.NewPeering(ctx, "p", &network.PeeringArgs{})
+			return err
+		}, "network: peering p needs a hub and at least one spoke"},
+		"zone without vpcs": {func(ctx *pulumi.Context) error {
+			_, err := dns.NewPrivateZone(ctx, "zone", &dns.PrivateZoneArgs{Name: "home"})
+			return err
+		}, `dns: zone "home" needs at least one VPC to be private`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			g, err := plan.Run(c.build, plan.Options{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			assert.Empty(t, g, "nothing registered")
+		})
 	}
 }

@@ -73,11 +73,11 @@ type InternalAlb struct {
 func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opts ...pulumi.ResourceOption) (*InternalAlb, error) {
 	switch {
 	case !nameRe.MatchString(args.Name) || strings.HasPrefix(args.Name, "internal-"):
-		return nil, fmt.Errorf("alb: name %q must be 1-32 letters, digits or inner hyphens, not starting with \"internal-\"", args.Name)
+		return nil, fmt.Errorf("alb: internal-alb:albName %q must be 1-32 letters, digits or inner hyphens, not starting with \"internal-\"", args.Name)
 	case len(args.SubnetIDs) < 2:
-		return nil, fmt.Errorf("alb: %s needs private subnets in at least 2 AZs, got %d", args.Name, len(args.SubnetIDs))
+		return nil, fmt.Errorf("alb: %s needs private subnets in at least 2 AZs (internal-alb:azCount), got %d", args.Name, len(args.SubnetIDs))
 	case args.WebCount < 1:
-		return nil, fmt.Errorf("alb: %s needs at least one web server, got %d", args.Name, args.WebCount)
+		return nil, fmt.Errorf("alb: %s needs at least one web server (internal-alb:webCount), got %d", args.Name, args.WebCount)
 	}
 
 	a := &InternalAlb{}

@@ -46,7 +46,7 @@ func NewPrivateZone(ctx *pulumi.Context, name string, args *PrivateZoneArgs, opt
 	domain := strings.TrimSuffix(args.Name, ".")
 	switch {
 	case domain == "":
-		return nil, fmt.Errorf("dns: zone %s needs a domain name", name)
+		return nil, fmt.Errorf("dns: zone %s needs a domain name (internal-alb:zoneName)", name)
 	case len(args.VpcIDs) == 0:
 		return nil, fmt.Errorf("dns: zone %q needs at least one VPC to be private", domain)
 	}

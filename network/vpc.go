@@ -61,7 +61,7 @@ type Vpc struct {
 // NewVpc creates the VPC named name.
 func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.ResourceOption) (*Vpc, error) {
 	if _, ok := natGateways(args.Nat, 0); !ok {
-		return nil, fmt.Errorf("network: vpc %s: nat %q is not one of none, single, onePerAz", name, args.Nat)
+		return nil, fmt.Errorf("network: vpc %s: NAT mode %q (internal-alb:natMode) is not one of none, single, onePerAz", name, args.Nat)
 	}
 	block, err := ipam.ParseIPv4Cidr(args.Cidr)
 	if err != nil {
@@ -69,7 +69,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	}
 	layout, err := ipam.Split(block, args.SubnetPrefixLength, len(args.AvailabilityZones))
 	if err != nil {
-		return nil, fmt.Errorf("network: vpc %s: %v", name, err)
+		return nil, fmt.Errorf("network: vpc %s: %v (internal-alb:azCount, internal-alb:subnetPrefixLength)", name, err)
 	}
 
 	v := &Vpc{name: name, Cidr: args.Cidr}
