@@ -7,21 +7,25 @@ TOOLS := $(GO) tool -modfile=tools/go.mod
 DEVTOOLS := $(GO) run -tags devtools .
 STACK ?= dev
 
-.PHONY: test unit lint verify bench picture
+.PHONY: test unit lint verify bench picture emulator integration figures local local-preview local-destroy local-stop
 
-## test: everything CI runs: lint, unit tests, and the verifier on the plan.
-test: lint unit verify
+## test: everything CI runs: lint, unit tests, the verifier on the plan, and
+## the emulator run.
+test: lint unit verify integration
 
 ## unit: the unit tests: the program under Pulumi mocks, the verifier.
 unit:
 	$(GO) test ./...
 
-## lint: formatting, go vet (also of the devtools build), and the GitHub workflows.
+## lint: formatting, go vet (also of the devtools and integration builds and
+## of the plugin double), and the GitHub workflows.
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags devtools .
+	$(GO) vet -tags integration .
+	cd emulator/plugin && $(GO) vet ./...
 	$(TOOLS) actionlint .github/workflows/*.yml
 
 ## verify: prove the paths, check the rules and estimate the cost of the
@@ -40,3 +44,36 @@ picture:
 ## bench: the plan check's speed (program under mocks + verifier), and the verifier alone.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem . ./verify
+
+## emulator: build (once, then from the cache) the Pulumi CLI and the aws plugin
+## double the local runs use.
+emulator:
+	emulator/bootstrap.sh
+
+## local: deploy the dev stack (Pulumi.dev.yaml) to the local AWS emulator and
+## print its outputs. LOCAL_AWS_ENDPOINT=http://… uses that emulator as it is.
+local: emulator
+	$(DEVTOOLS) local up --stack $(STACK)
+
+local-preview: emulator
+	$(DEVTOOLS) local preview --stack $(STACK)
+
+local-destroy: emulator
+	$(DEVTOOLS) local destroy --stack $(STACK)
+
+## local-stop: stop the background emulator `make local` started (its state goes with it).
+local-stop: emulator
+	$(DEVTOOLS) local stop
+
+## integration: the aws plugin double's own tests (its mapping against the
+## pulumi-aws SDK), each moto patch, then the emulator run: up, no-change
+## preview and refresh, checks through the AWS API and the verifier on the
+## deployed state, destroy, up again; both connectivity modes and three
+## consumers; and a refused config that creates nothing.
+integration: emulator
+	cd emulator/plugin && $(GO) test ./...
+	$(GO) test -tags integration -run '^(TestMotoPatches|TestEmulator)$$' -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
+
+## figures: the emulator run's timings (written by `make integration`).
+figures:
+	@cat .cache/emulator/figures.md

@@ -92,7 +92,7 @@ func EmulatorConfig(endpoint string) map[string]string {
 		"aws:accessKey":                 "test",
 		"aws:secretKey":                 "test",
 		"aws:skipCredentialsValidation": "true",
-		"aws:skipRequestingAccountId":   "true",
+		"aws:skipRequestingAccountId":   "false", // the account id (moto's) keeps group references unprefixed
 		"aws:skipMetadataApiCheck":      "true",
 		"aws:s3UsePathStyle":            "true",
 		"aws:endpoints":                 string(b),

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""Start moto's server on a loopback port, with the patches this project's
+local AWS emulator needs (see emulator/README.md).
+
+Runs with the image's python3 (moto 5.2.1); it installs nothing.
+
+    python3 emulator/moto/launch.py --port 0 --port-file /tmp/moto.port
+
+--port 0 picks a free loopback port; --port-file receives the port once the
+patches are applied, just before the server starts listening (poll the URL
+to know it is up).
+"""
+
+import argparse
+import os
+import socket
+import sys
+
+
+def patch_route53_private_zone_from_vpc():
+    """(a) A hosted zone created with a VPC is private.
+
+    Real Route 53 (and the Terraform AWS provider, which never sends
+    HostedZoneConfig.PrivateZone) decide privacy from the VPC parameter; moto
+    5.2.1 only looks at PrivateZone, so the zone came out public and
+    associating a second VPC failed with PublicZoneVPCAssociation."""
+    from moto.route53 import responses as r53
+
+    original = r53.Route53.create_hosted_zone
+    if getattr(original, "_emulator_patched", False):
+        return
+
+    def create_hosted_zone(self):
+        if self._get_param("VPC.VPCId"):
+            plain_get_bool = self._get_bool_param
+
+            def get_bool(name, if_none=None):
+                if name == "HostedZoneConfig.PrivateZone":
+                    return True
+                return plain_get_bool(name, if_none)
+
+            self._get_bool_param = get_bool
+            try:
+                return original(self)
+            finally:
+                del self._get_bool_param
+        return original(self)
+
+    create_hosted_zone._emulator_patched = True
+    r53.Route53.create_hosted_zone = create_hosted_zone
+
+
+def patch_security_group_rule_owner():
+    """(b) Security group rules carry GroupOwnerId, as in AWS.
+
+    moto 5.2.1 leaves GroupOwnerId out of SecurityGroupRule. The Terraform
+    AWS provider compares it with ReferencedGroupInfo.UserId and, when they
+    differ, reads referenced_security_group_id back as "ACCOUNT/sg-...", so
+    every plan showed a change. With the owner present the id stays "sg-..."."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    if not hasattr(SecurityGroupRule, "group_owner_id"):
+        SecurityGroupRule.group_owner_id = property(lambda self: self.ec2_backend.account_id)
+
+
+def patch_security_group_rule_descriptions():
+    """(i) Rules that reference a group or a prefix list keep their description.
+
+    moto 5.2.1 answers a rule's Description only from its CIDR range, so a
+    rule to another group or to a prefix list came back without one and
+    `refresh` showed the description removed."""
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    if getattr(SecurityGroupRule.description.fget, "_emulator_patched", False):
+        return
+    original_init = SecurityGroupRule.__init__
+
+    def __init__(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        prefix_list = kwargs.get("prefix_list_id", args[7] if len(args) > 7 else None)
+        self._prefix_list_description = (prefix_list or {}).get("Description")
+
+    def description(self):
+        return (
+            self.ip_range.get("Description")
+            or self.source_group.get("Description")
+            or getattr(self, "_prefix_list_description", None)
+        )
+
+    description._emulator_patched = True
+    SecurityGroupRule.__init__ = __init__
+    SecurityGroupRule.description = property(description)
+
+
+def patch_instance_groups_from_primary_interface():
+    """(j) An instance launched with a network interface spec has its groups.
+
+    The Terraform AWS provider launches an instance through a network
+    interface spec when associate_public_ip_address is set, with the groups on
+    that interface. AWS reports the primary interface's groups as the
+    instance's; moto 5.2.1 reported none, so `refresh` emptied
+    vpc_security_group_ids."""
+    from moto.ec2.models.instances import Instance
+
+    original = Instance.prep_nics
+    if getattr(original, "_emulator_patched", False):
+        return
+
+    def prep_nics(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        primary = self.nics.get(0)
+        if not self.security_groups and primary is not None:
+            self.security_groups = list(primary._group_set)
+        return result
+
+    prep_nics._emulator_patched = True
+    Instance.prep_nics = prep_nics
+
+
+def patch_internal_alb_dns_name():
+    """(d) Internal load balancers' DNS names start with "internal-", as in AWS."""
+    from moto.elbv2.models import ELBv2Backend
+
+    original = ELBv2Backend.create_load_balancer
+    if getattr(original, "_emulator_patched", False):
+        return
+
+    def create_load_balancer(self, *args, **kwargs):
+        lb = original(self, *args, **kwargs)
+        if lb.scheme == "internal" and not lb.dns_name.startswith("internal-"):
+            lb.dns_name = "internal-" + lb.dns_name
+        return lb
+
+    create_load_balancer._emulator_patched = True
+    ELBv2Backend.create_load_balancer = create_load_balancer
+
+
+def patch_network_interface_association():
+    """(e) A network interface without a public IP has no Association.
+
+    moto 5.2.1 answers an empty Association object for every instance's
+    network interface; the Terraform AWS provider reads any Association as
+    associate_public_ip_address = true, so an instance created with false in
+    a private subnet showed a replacing change on every plan."""
+    from moto.ec2.models.elastic_network_interfaces import NetworkInterface
+
+    original = NetworkInterface.association
+    if getattr(original, "_emulator_patched", False):
+        return
+
+    def association(self):
+        return original.fget(self) or None
+
+    patched = property(association)
+    patched.fget._emulator_patched = True
+    NetworkInterface.association = patched
+
+
+def patch_transit_gateway_default_association():
+    """(f) Transit gateway attachments follow the gateway's default-association setting.
+
+    moto 5.2.1 associates every new VPC attachment with the gateway's default
+    route table, even when the gateway has DefaultRouteTableAssociation
+    "disable"; and that association cannot be removed (disassociating it fails
+    inside moto with a server error, which the Terraform provider retries for
+    its whole timeout). The default association is made only when enabled, and
+    an attachment's Association follows explicit associate/disassociate calls."""
+    from moto.ec2.models import EC2Backend
+
+    if getattr(EC2Backend.create_transit_gateway_vpc_attachment, "_emulator_patched", False):
+        return
+    create_attachment = EC2Backend.create_transit_gateway_vpc_attachment
+    associate = EC2Backend.associate_transit_gateway_route_table
+    disassociate = EC2Backend.disassociate_transit_gateway_route_table
+
+    def create_transit_gateway_vpc_attachment(self, *args, **kwargs):
+        attachment = create_attachment(self, *args, **kwargs)
+        gateway = self.transit_gateways.get(attachment.transit_gateway_id)
+        default = attachment.transit_gateway_route_table
+        if gateway is not None and default is not None and \
+                gateway.options.get("DefaultRouteTableAssociation") == "disable":
+            self.unset_route_table_association(default.id, tgw_attach_id=attachment.id)
+            attachment.transit_gateway_route_table = None
+        return attachment
+
+    def associate_transit_gateway_route_table(self, transit_gateway_attachment_id, transit_gateway_route_table_id):
+        result = associate(self, transit_gateway_attachment_id, transit_gateway_route_table_id)
+        attachment = self.transit_gateway_attachments.get(transit_gateway_attachment_id)
+        if attachment is not None:
+            attachment.transit_gateway_route_table = self.transit_gateways_route_tables[transit_gateway_route_table_id]
+        return result
+
+    def disassociate_transit_gateway_route_table(self, tgw_attach_id, tgw_rt_id):
+        result = disassociate(self, tgw_attach_id, tgw_rt_id)
+        attachment = self.transit_gateway_attachments.get(tgw_attach_id)
+        if attachment is not None:
+            attachment.transit_gateway_route_table = None
+        return result
+
+    for f in (create_transit_gateway_vpc_attachment, associate_transit_gateway_route_table,
+              disassociate_transit_gateway_route_table):
+        f._emulator_patched = True
+    EC2Backend.create_transit_gateway_vpc_attachment = create_transit_gateway_vpc_attachment
+    EC2Backend.associate_transit_gateway_route_table = associate_transit_gateway_route_table
+    EC2Backend.disassociate_transit_gateway_route_table = disassociate_transit_gateway_route_table
+
+
+def patch_transit_gateway_attachment_deleted_state():
+    """(h) A deleted transit gateway VPC attachment stays visible as "deleted".
+
+    AWS keeps a deleted attachment visible, in state "deleted", for a while;
+    moto 5.2.1 drops it at once, and the Terraform provider's deletion waiter
+    then polls until its timeout. Deleted attachments are kept and shown
+    when asked for by id; searches without ids leave them out (so the same
+    VPC can be attached again)."""
+    from moto.ec2.models import EC2Backend
+
+    if getattr(EC2Backend.delete_transit_gateway_vpc_attachment, "_emulator_patched", False):
+        return
+    delete = EC2Backend.delete_transit_gateway_vpc_attachment
+    describe_vpc = EC2Backend.describe_transit_gateway_vpc_attachments
+    describe_any = EC2Backend.describe_transit_gateway_attachments
+
+    def delete_transit_gateway_vpc_attachment(self, transit_gateway_attachment_id):
+        attachment = delete(self, transit_gateway_attachment_id)
+        attachment.state = "deleted"
+        attachment.transit_gateway_route_table = None
+        self.transit_gateway_attachments[attachment.id] = attachment
+        return attachment
+
+    def hide_deleted(describe):
+        def wrapped(self, transit_gateways_attachment_ids=None, filters=None):
+            result = describe(self, transit_gateways_attachment_ids=transit_gateways_attachment_ids, filters=filters)
+            if not transit_gateways_attachment_ids:
+                result = [a for a in result if a.state != "deleted"]
+            return result
+        wrapped._emulator_patched = True
+        return wrapped
+
+    delete_transit_gateway_vpc_attachment._emulator_patched = True
+    EC2Backend.delete_transit_gateway_vpc_attachment = delete_transit_gateway_vpc_attachment
+    EC2Backend.describe_transit_gateway_vpc_attachments = hide_deleted(describe_vpc)
+    EC2Backend.describe_transit_gateway_attachments = hide_deleted(describe_any)
+
+
+def patch_transit_gateway_attachment_tags():
+    """(g) A transit gateway VPC attachment keeps the tags it is created with.
+
+    moto 5.2.1 reads them from the TagSpecification of resource type
+    "transit-gateway-route-table" instead of "transit-gateway-attachment", so
+    they were lost and every plan wanted to add them again."""
+    from moto.ec2.responses.transit_gateway_attachments import TransitGatewayAttachment
+
+    original = TransitGatewayAttachment.create_transit_gateway_vpc_attachment
+    if getattr(original, "_emulator_patched", False):
+        return
+
+    def create_transit_gateway_vpc_attachment(self):
+        plain = self._parse_tag_specification
+
+        def parse(*args, **kwargs):
+            specs = dict(plain(*args, **kwargs))
+            if "transit-gateway-attachment" in specs:
+                specs["transit-gateway-route-table"] = specs["transit-gateway-attachment"]
+            return specs
+
+        self._parse_tag_specification = parse
+        try:
+            return original(self)
+        finally:
+            del self._parse_tag_specification
+
+    create_transit_gateway_vpc_attachment._emulator_patched = True
+    TransitGatewayAttachment.create_transit_gateway_vpc_attachment = create_transit_gateway_vpc_attachment
+
+
+def configure_lambda_without_docker():
+    """(c) Lambda invokes are answered without Docker (none on this machine).
+
+    Same effect as POSTing {"lambda": {"use_docker": false}} to
+    /moto-api/config; set in-process so it holds from the first request."""
+    from moto.core.config import default_user_config
+
+    default_user_config["lambda"]["use_docker"] = False
+
+
+def apply_patches():
+    patch_route53_private_zone_from_vpc()
+    patch_security_group_rule_owner()
+    patch_security_group_rule_descriptions()
+    patch_instance_groups_from_primary_interface()
+    patch_internal_alb_dns_name()
+    patch_network_interface_association()
+    patch_transit_gateway_default_association()
+    patch_transit_gateway_attachment_tags()
+    patch_transit_gateway_attachment_deleted_state()
+    configure_lambda_without_docker()
+
+
+def free_port(host):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address to bind")
+    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one")
+    parser.add_argument("--port-file", help="write the chosen port to this file")
+    args = parser.parse_args(argv)
+
+    if not (args.host.startswith("127.") or args.host in ("localhost", "::1")):
+        parser.error("the emulator binds loopback addresses only")
+
+    apply_patches()
+    port = args.port or free_port(args.host)
+    if args.port_file:
+        tmp = args.port_file + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(f"{port}\n")
+        os.replace(tmp, args.port_file)
+    print(f"moto (patched for the emulator) on http://{args.host}:{port}", file=sys.stderr, flush=True)
+
+    from moto import server
+
+    server.main(["--host", args.host, "--port", str(port)])
+
+
+if __name__ == "__main__":
+    main()
