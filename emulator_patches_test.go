@@ -27,6 +27,7 @@ import (
 // network interface spec reports that interface's groups; Lambda runs
 // without Docker.
 func TestMotoPatches(t *testing.T) {
+	t.Parallel() // beside TestEmulator, which starts servers of its own
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("no aws CLI:", err)
 	}
@@ -208,6 +209,19 @@ func TestMotoPatches(t *testing.T) {
 		}
 		if !got["from-d"] || !got["to-s3"] {
 			t.Errorf("descriptions = %v, want from-d and to-s3", got)
+		}
+		// …and so do the group's own lists of permissions.
+		egress := get(aws("ec2", "describe-security-groups", "--group-ids", sgC), "SecurityGroups", 0, "IpPermissionsEgress").([]interface{})
+		found := false
+		for _, p := range egress {
+			for _, pl := range p.(map[string]interface{})["PrefixListIds"].([]interface{}) {
+				if pl.(map[string]interface{})["Description"] == "to-s3" {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("describe-security-groups egress = %v, want the prefix list rule's description to-s3", egress)
 		}
 	})
 

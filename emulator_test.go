@@ -48,6 +48,7 @@ var figures = struct {
 }{}
 
 func TestEmulator(t *testing.T) {
+	t.Parallel()
 	env, err := localrun.LoadEnv(".")
 	require.NoError(t, err)
 	logDir := filepath.Join(env.Cache, "logs")

@@ -68,12 +68,16 @@ def patch_security_group_rule_descriptions():
 
     moto 5.2.1 answers a rule's Description only from its CIDR range, so a
     rule to another group or to a prefix list came back without one and
-    `refresh` showed the description removed."""
-    from moto.ec2.models.security_groups import SecurityGroupRule
+    `refresh` showed the description removed. DescribeSecurityGroups, too,
+    listed a group's prefix-list rules (IpPermissions[].PrefixListIds) with
+    the id only, so after a `refresh` the group's inline ingress/egress had
+    such rules without a description (the verifier's SG-DESCRIPTIONS)."""
+    from moto.ec2.models.security_groups import SecurityGroup, SecurityGroupRule
 
     if getattr(SecurityGroupRule.description.fget, "_emulator_patched", False):
         return
     original_init = SecurityGroupRule.__init__
+    original_flattened = SecurityGroup._flattened_rules
 
     def __init__(self, *args, **kwargs):
         original_init(self, *args, **kwargs)
@@ -87,9 +91,25 @@ def patch_security_group_rule_descriptions():
             or getattr(self, "_prefix_list_description", None)
         )
 
+    def _flattened_rules(self, rules):
+        views = original_flattened(self, rules)
+        for view in views:
+            for entry in view.prefix_list_ids:
+                for rule in rules:
+                    if (
+                        rule.prefix_list_id == entry.get("PrefixListId")
+                        and (rule.ip_protocol, rule.from_port, rule.to_port)
+                        == (view.ip_protocol, view.from_port, view.to_port)
+                    ):
+                        if getattr(rule, "_prefix_list_description", None):
+                            entry["Description"] = rule._prefix_list_description
+                        break
+        return views
+
     description._emulator_patched = True
     SecurityGroupRule.__init__ = __init__
     SecurityGroupRule.description = property(description)
+    SecurityGroup._flattened_rules = _flattened_rules
 
 
 def patch_instance_groups_from_primary_interface():
