@@ -16,6 +16,7 @@ import (
 	"github.com/internal-alb/internal-alb/alb"
 	"github.com/internal-alb/internal-alb/dns"
 	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/lambda"
 	"github.com/internal-alb/internal-alb/network"
 )
@@ -119,7 +120,7 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 		if err != nil {
 			return nil, err
 		}
-		connectivityID = toArray(p.ConnectionIDs)
+		connectivityID = pulumix.StringArray(p.ConnectionIDs)
 	case config.TransitGateway:
 		t, err := network.NewTransitGateway(ctx, "tgw", &network.TransitGatewayArgs{Hub: service, Spokes: consumers})
 		if err != nil {
@@ -131,7 +132,7 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 	// The function, an endpoint in each consumer VPC, and the invoker role.
 	var endpoints []lambda.Endpoint
 	for _, c := range consumers {
-		subnets := inputs(c.PrivateSubnetIDs)
+		subnets := pulumix.Inputs(c.PrivateSubnetIDs)
 		if !cfg.EndpointPerAz {
 			subnets = subnets[:1] // the clients' AZ
 		}
@@ -169,7 +170,7 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 	albArgs := &alb.InternalAlbArgs{
 		Name:         cfg.AlbName,
 		VpcID:        service.VpcID,
-		SubnetIDs:    inputs(service.PrivateSubnetIDs),
+		SubnetIDs:    pulumix.Inputs(service.PrivateSubnetIDs),
 		WebCount:     cfg.WebCount,
 		Ami:          amiID,
 		InstanceType: cfg.InstanceType,
@@ -207,20 +208,4 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 		service: service, consumers: consumers, connectivityID: connectivityID,
 		alb: lbal, zone: zone, fn: fn, clients: clients, region: region.Name,
 	}), nil
-}
-
-func inputs(outs []pulumi.StringOutput) []pulumi.StringInput {
-	in := make([]pulumi.StringInput, len(outs))
-	for i, o := range outs {
-		in[i] = o
-	}
-	return in
-}
-
-func toArray(outs []pulumi.StringOutput) pulumi.StringArray {
-	a := make(pulumi.StringArray, len(outs))
-	for i, o := range outs {
-		a[i] = o
-	}
-	return a
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/internal-alb/internal-alb/alb"
 	"github.com/internal-alb/internal-alb/dns"
 	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/lambda"
 	"github.com/internal-alb/internal-alb/network"
 )
@@ -53,7 +54,7 @@ func stackOutputs(cfg config.Config, o parts) []output {
 	export("vpcIds", vpcIDs)
 	export("vpcCidrs", vpcCidrs)
 	export("bastionPublicIps", bastions)
-	export("webPrivateIps", toArray(o.alb.WebPrivateIPs))
+	export("webPrivateIps", pulumix.StringArray(o.alb.WebPrivateIPs))
 
 	export("lambdaFunctionName", o.fn.FunctionName)
 	export("lambdaFunctionArn", o.fn.FunctionArn)

@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/internal-alb/internal-alb/internal/instance"
+	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
 
@@ -116,15 +117,11 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 		}
 	}
 
-	subnets := pulumi.StringArray{}
-	for _, s := range args.SubnetIDs {
-		subnets = append(subnets, s)
-	}
 	balancer, err := lb.NewLoadBalancer(ctx, name, &lb.LoadBalancerArgs{
 		Name:                    pulumi.String(args.Name),
 		Internal:                pulumi.Bool(true),
 		LoadBalancerType:        pulumi.String("application"),
-		Subnets:                 subnets,
+		Subnets:                 pulumix.StringArray(args.SubnetIDs),
 		SecurityGroups:          pulumi.StringArray{albGroup.ID()},
 		DropInvalidHeaderFields: pulumi.Bool(true),
 		DesyncMitigationMode:    pulumi.String("defensive"),

@@ -8,6 +8,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/internal-alb/internal-alb/internal/pulumix"
 )
 
 // Alias is an A record in the zone that aliases an AWS load balancer.
@@ -89,11 +91,7 @@ func NewPrivateZone(ctx *pulumi.Context, name string, args *PrivateZoneArgs, opt
 		z.Fqdns = append(z.Fqdns, rec.Fqdn)
 	}
 
-	fqdns := pulumi.StringArray{}
-	for _, f := range z.Fqdns {
-		fqdns = append(fqdns, f)
-	}
-	if err := ctx.RegisterResourceOutputs(z, pulumi.Map{"zoneId": z.ZoneID, "fqdns": fqdns}); err != nil {
+	if err := ctx.RegisterResourceOutputs(z, pulumi.Map{"zoneId": z.ZoneID, "fqdns": pulumix.StringArray(z.Fqdns)}); err != nil {
 		return nil, err
 	}
 	return z, nil

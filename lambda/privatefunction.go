@@ -14,6 +14,7 @@ import (
 	awslambda "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
 
@@ -170,16 +171,12 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 		if err := sg.AllowIn(ctx, n+"-https-in", group.ID(), 443, sg.Cidr(e.Cidr), "HTTPS from "+e.Cidr, in); err != nil {
 			return nil, fmt.Errorf("lambda: %w", err)
 		}
-		subnets := pulumi.StringArray{}
-		for _, s := range e.SubnetIDs {
-			subnets = append(subnets, s)
-		}
 		ep, err := ec2.NewVpcEndpoint(ctx, n, &ec2.VpcEndpointArgs{
 			VpcId:             e.VpcID,
 			ServiceName:       pulumi.Sprintf("com.amazonaws.%s.lambda", args.Region),
 			VpcEndpointType:   pulumi.String("Interface"),
 			PrivateDnsEnabled: pulumi.Bool(true),
-			SubnetIds:         subnets,
+			SubnetIds:         pulumix.StringArray(e.SubnetIDs),
 			SecurityGroupIds:  pulumi.StringArray{group.ID()},
 			Tags:              pulumi.StringMap{"Name": pulumi.String(n)},
 		}, in)

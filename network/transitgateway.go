@@ -6,6 +6,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2transitgateway"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/internal-alb/internal-alb/internal/pulumix"
 )
 
 // TransitGatewayArgs name the hub (the service VPC) and its spokes.
@@ -74,14 +76,10 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 
 	attach := func(v *Vpc, assoc, learnedBy *ec2transitgateway.RouteTable) (*ec2transitgateway.VpcAttachment, error) {
 		n := name + "-" + v.Name()
-		subnets := pulumi.StringArray{}
-		for _, s := range v.PrivateSubnetIDs {
-			subnets = append(subnets, s)
-		}
 		att, err := ec2transitgateway.NewVpcAttachment(ctx, n, &ec2transitgateway.VpcAttachmentArgs{
 			TransitGatewayId: tgw.ID(),
 			VpcId:            v.VpcID,
-			SubnetIds:        subnets,
+			SubnetIds:        pulumix.StringArray(v.PrivateSubnetIDs),
 			DnsSupport:       pulumi.String("enable"),
 			TransitGatewayDefaultRouteTableAssociation: pulumi.Bool(false),
 			TransitGatewayDefaultRouteTablePropagation: pulumi.Bool(false),
@@ -128,7 +126,7 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 
 	if err := ctx.RegisterResourceOutputs(t, pulumi.Map{
 		"transitGatewayId": t.TransitGatewayID,
-		"attachmentIds":    toArray(t.AttachmentIDs),
+		"attachmentIds":    pulumix.StringArray(t.AttachmentIDs),
 	}); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/instance"
 	"github.com/internal-alb/internal-alb/internal/ipam"
+	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
 
@@ -158,7 +159,6 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 
 	// Private tier: a route table per subnet, so per-AZ NAT and cross-VPC
 	// routes have one place each.
-	var privateRts []*ec2.RouteTable
 	for i, az := range args.AvailabilityZones {
 		n := fmt.Sprintf("%s-private-%d", name, i+1)
 		rt, err := ec2.NewRouteTable(ctx, n, &ec2.RouteTableArgs{
@@ -183,20 +183,15 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 		}
 		v.PrivateSubnetIDs = append(v.PrivateSubnetIDs, s)
 		v.PrivateRouteTableIDs = append(v.PrivateRouteTableIDs, rt.ID().ToStringOutput())
-		privateRts = append(privateRts, rt)
 	}
 
 	v.S3PrefixListID = pulumi.String("").ToStringOutput()
 	if args.S3GatewayEndpoint {
-		rtIDs := pulumi.StringArray{}
-		for _, rt := range privateRts {
-			rtIDs = append(rtIDs, rt.ID())
-		}
 		ep, err := ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
 			VpcId:           vpc.ID(),
 			ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", args.Region),
 			VpcEndpointType: pulumi.String("Gateway"),
-			RouteTableIds:   rtIDs,
+			RouteTableIds:   pulumix.StringArray(v.PrivateRouteTableIDs),
 			Tags:            tags(name + "-s3"),
 		}, in)
 		if err != nil {
@@ -216,9 +211,9 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 
 	if err := ctx.RegisterResourceOutputs(v, pulumi.Map{
 		"vpcId":                  v.VpcID,
-		"publicSubnetIds":        toArray(v.PublicSubnetIDs),
-		"privateSubnetIds":       toArray(v.PrivateSubnetIDs),
-		"privateRouteTableIds":   toArray(v.PrivateRouteTableIDs),
+		"publicSubnetIds":        pulumix.StringArray(v.PublicSubnetIDs),
+		"privateSubnetIds":       pulumix.StringArray(v.PrivateSubnetIDs),
+		"privateRouteTableIds":   pulumix.StringArray(v.PrivateRouteTableIDs),
 		"s3PrefixListId":         v.S3PrefixListID,
 		"bastionSecurityGroupId": v.BastionSecurityGroupID,
 		"bastionPublicIp":        v.BastionPublicIP,
@@ -289,14 +284,6 @@ func (v *Vpc) addBastion(ctx *pulumi.Context, name string, vpc *ec2.Vpc, b *Bast
 	v.BastionSecurityGroupID = group.ID().ToStringOutput()
 	v.BastionPublicIP = inst.PublicIp
 	return nil
-}
-
-func toArray(outs []pulumi.StringOutput) pulumi.StringArray {
-	a := make(pulumi.StringArray, len(outs))
-	for i, o := range outs {
-		a[i] = o
-	}
-	return a
 }
 
 // natGateways is how many NAT gateways a NAT mode means in azs AZs.
