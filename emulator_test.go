@@ -82,7 +82,7 @@ func TestEmulator(t *testing.T) {
 		if len(figures.rows) == 0 {
 			return
 		}
-		table := "| stack | resources | up (s) | no-change preview (s) | destroy (s) | slowest resource (s) | up / slowest |\n|---|---|---|---|---|---|---|\n" +
+		table := "| stack | resources created (of them AWS) | up (s) | no-change preview (s) | destroy (s) | slowest resource (s) | up / slowest |\n|---|---|---|---|---|---|---|\n" +
 			strings.Join(figures.rows, "\n") + "\n"
 		_ = os.WriteFile(filepath.Join(env.Cache, "figures.md"), []byte(table), 0o644)
 		t.Logf("emulator figures (also in %s):\n%s", filepath.Join(env.Cache, "figures.md"), table)
@@ -156,9 +156,13 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	fail("up after destroy", err)
 
 	urn, typ, slowest := timing.Slowest()
+	created := 0
+	if c := res.Summary.ResourceChanges; c != nil {
+		created = (*c)["create"]
+	}
 	figures.Lock()
-	figures.rows = append(figures.rows, fmt.Sprintf("| %s | %d | %.1f | %.1f | %.1f | %.1f (%s %s) | %.2f |",
-		name, timing.Steps(), upTook.Seconds(), previewTook.Seconds(), destroyTook.Seconds(),
+	figures.rows = append(figures.rows, fmt.Sprintf("| %s | %d (%d AWS) | %.1f | %.1f | %.1f | %.1f (%s %s) | %.2f |",
+		name, created, timing.Steps(), upTook.Seconds(), previewTook.Seconds(), destroyTook.Seconds(),
 		slowest.Seconds(), typ, urn[strings.LastIndex(urn, "::")+2:], upTook.Seconds()/slowest.Seconds()))
 	figures.Unlock()
 }

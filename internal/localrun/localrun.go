@@ -21,10 +21,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Services are the AWS services the program uses: the only ones the aws
-// provider is pointed at the emulator for, since every custom endpoint slows
-// each run of the provider.
-var Services = []string{"ec2", "elbv2", "route53", "iam", "lambda", "sts", "s3", "cloudwatchlogs"}
+// Services are the AWS APIs the program calls (sts for the account id): the
+// only ones the aws provider is pointed at the emulator for, since every
+// custom endpoint slows each start of the provider.
+var Services = []string{"ec2", "elbv2", "route53", "iam", "lambda", "sts", "cloudwatchlogs"}
 
 // Env is the bootstrapped toolchain.
 type Env struct {
@@ -94,7 +94,6 @@ func EmulatorConfig(endpoint string) map[string]string {
 		"aws:skipCredentialsValidation": "true",
 		"aws:skipRequestingAccountId":   "false", // the account id (moto's) keeps group references unprefixed
 		"aws:skipMetadataApiCheck":      "true",
-		"aws:s3UsePathStyle":            "true",
 		"aws:endpoints":                 string(b),
 	}
 }
