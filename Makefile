@@ -74,6 +74,8 @@ integration: emulator
 	cd emulator/plugin && $(GO) test ./...
 	$(GO) test -tags integration -run '^(TestMotoPatches|TestEmulator)$$' -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
 
-## figures: the emulator run's timings (written by `make integration`).
-figures:
+## figures: the emulator run's timings: the three scenarios one at a time
+## (no contention between them), then the table.
+figures: emulator
+	$(GO) test -tags integration -run '^TestEmulator$$/^(peering|transitGateway|peering-3-consumers)$$' -parallel 1 -count=1 -timeout 40m .
 	@cat .cache/emulator/figures.md
