@@ -79,16 +79,21 @@ type CostReport struct {
 	Unpriced    []string   `json:"unpriced,omitempty"`
 }
 
-// Estimate prices the graph's resources.
-func Estimate(g graph.Graph, o Options) CostReport {
-	p := DefaultPrices()
+// pricesAndUsage are the options' price table and usage, or the defaults.
+func (o Options) pricesAndUsage() (PriceTable, Usage) {
+	p, u := DefaultPrices(), DefaultUsage()
 	if o.Prices != nil {
 		p = *o.Prices
 	}
-	u := DefaultUsage()
 	if o.Usage != nil {
 		u = *o.Usage
 	}
+	return p, u
+}
+
+// Estimate prices the graph's resources.
+func Estimate(g graph.Graph, o Options) CostReport {
+	p, u := o.pricesAndUsage()
 	h := p.HoursPerMonth
 	if h == 0 {
 		h = 730
@@ -255,14 +260,7 @@ func CompareCosts(labels []string, reports []CostReport) string {
 
 // flowLogCostNote states what enabling flow logs would cost.
 func flowLogCostNote(o Options, vpcs int) string {
-	p := DefaultPrices()
-	if o.Prices != nil {
-		p = *o.Prices
-	}
-	u := DefaultUsage()
-	if o.Usage != nil {
-		u = *o.Usage
-	}
+	p, u := o.pricesAndUsage()
 	per := p.PerGB["flowLogsToCloudWatch"] + p.PerGBMonth["cloudwatchLogsStorage"]
 	return fmt.Sprintf("optional: flow logs to CloudWatch Logs cost about $%.2f per GB of records (delivery $%.2f + a month's storage $%.3f); at %.1f GB per VPC that is $%.2f/month for %d VPC(s) — volume grows with traffic; S3 delivery is cheaper",
 		per, p.PerGB["flowLogsToCloudWatch"], p.PerGBMonth["cloudwatchLogsStorage"], u.FlowLogGBPerVPCMonth, per*u.FlowLogGBPerVPCMonth*float64(vpcs), vpcs)
