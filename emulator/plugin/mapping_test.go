@@ -106,50 +106,37 @@ func TestMappingMatchesSDK(t *testing.T) {
 		}
 	})
 
-	for _, token := range sortedKeys(sdk.Resources, resByToken) {
-		want, inSDK := sdk.Resources[token]
-		tfType, mapped := resByToken[token]
-		switch {
-		case !mapped:
-			t.Errorf("%s: the program uses it but mapping.go does not map it", token)
-			continue
-		case !inSDK:
-			t.Errorf("%s: mapped in mapping.go but missing from sdknames' program list", token)
-			continue
+	fieldsOf := func(tfType string, dataSource bool) (shim.SchemaMap, map[string]*tfbridge.SchemaInfo) {
+		if dataSource {
+			return info.P.DataSourcesMap().Get(tfType).Schema(), info.DataSources[tfType].Fields
 		}
-		t.Run(token, func(t *testing.T) {
-			sch := info.P.ResourcesMap().Get(tfType).Schema()
-			fields := info.Resources[tfType].Fields
-			var diffs []string
-			compareInputs(&diffs, "", sch, fields, want.Inputs, false)
-			compareOutputs(&diffs, sch, fields, want.Outputs, false)
-			for _, d := range diffs {
-				t.Errorf("%s (%s): %s", token, tfType, d)
-			}
-		})
+		return info.P.ResourcesMap().Get(tfType).Schema(), info.Resources[tfType].Fields
 	}
-	for _, token := range sortedKeys(sdk.Invokes, dsByToken) {
-		want, inSDK := sdk.Invokes[token]
-		tfType, mapped := dsByToken[token]
-		switch {
-		case !mapped:
-			t.Errorf("%s: the program uses it but mapping.go does not map it", token)
-			continue
-		case !inSDK:
-			t.Errorf("%s: mapped in mapping.go but missing from sdknames' program list", token)
-			continue
+	compareKind := func(want map[string]sdkType, byToken map[string]string, dataSource bool) {
+		for _, token := range sortedKeys(want, byToken) {
+			w, inSDK := want[token]
+			tfType, mapped := byToken[token]
+			switch {
+			case !mapped:
+				t.Errorf("%s: the program uses it but mapping.go does not map it", token)
+				continue
+			case !inSDK:
+				t.Errorf("%s: mapped in mapping.go but missing from sdknames' program list", token)
+				continue
+			}
+			t.Run(token, func(t *testing.T) {
+				sch, fields := fieldsOf(tfType, dataSource)
+				var diffs []string
+				compareInputs(&diffs, "", sch, fields, w.Inputs, dataSource)
+				compareOutputs(&diffs, sch, fields, w.Outputs, dataSource)
+				for _, d := range diffs {
+					t.Errorf("%s (%s): %s", token, tfType, d)
+				}
+			})
 		}
-		t.Run(token, func(t *testing.T) {
-			sch := info.P.DataSourcesMap().Get(tfType).Schema()
-			fields := info.DataSources[tfType].Fields
-			var diffs []string
-			compareInputs(&diffs, "", sch, fields, want.Inputs, true)
-			compareOutputs(&diffs, sch, fields, want.Outputs, true)
-			for _, d := range diffs {
-				t.Errorf("%s (%s): %s", token, tfType, d)
-			}
-		})
 	}
+	compareKind(sdk.Resources, resByToken, false)
+	compareKind(sdk.Invokes, dsByToken, true)
 }
 
 // bridgeProp is one property as the bridge maps it.
