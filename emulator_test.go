@@ -107,15 +107,16 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 
 	// 1. up
 	timing := localrun.NewTiming()
-	start := time.Now()
 	res, err := s.Up(ctx, optup.ProgressStreams(log), optup.EventStreams(timing.Events))
-	upTook := time.Since(start)
+	upTook := timing.Since()
 	timing.Wait()
 	fail("up", err)
+	timeline := filepath.Join(logDir, "it-"+name+"-up-timeline.txt")
+	require.NoError(t, os.WriteFile(timeline, []byte(timing.Report(upTook)), 0o644))
 	assert.NotEmpty(t, res.Outputs["albDnsName"].Value)
 
 	// 2. a second preview changes nothing
-	start = time.Now()
+	start := time.Now()
 	_, err = s.Preview(ctx, optpreview.ProgressStreams(log), optpreview.ExpectNoChanges())
 	previewTook := time.Since(start)
 	fail("second preview (expect no changes)", err)
@@ -155,7 +156,8 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	_, err = s.Up(ctx, optup.ProgressStreams(log))
 	fail("up after destroy", err)
 
-	urn, typ, slowest := timing.Slowest()
+	slowest, ok := timing.Slowest()
+	require.True(t, ok, "up created AWS resources")
 	created := 0
 	if c := res.Summary.ResourceChanges; c != nil {
 		created = (*c)["create"]
@@ -163,7 +165,7 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	figures.Lock()
 	figures.rows = append(figures.rows, fmt.Sprintf("| %s | %d (%d AWS) | %.1f | %.1f | %.1f | %.1f (%s %s) | %.2f |",
 		name, created, timing.Steps(), upTook.Seconds(), previewTook.Seconds(), destroyTook.Seconds(),
-		slowest.Seconds(), typ, urn[strings.LastIndex(urn, "::")+2:], upTook.Seconds()/slowest.Seconds()))
+		slowest.Took().Seconds(), slowest.Type, slowest.Name(), upTook.Seconds()/slowest.Took().Seconds()))
 	figures.Unlock()
 }
 
