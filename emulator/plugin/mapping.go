@@ -1,7 +1,12 @@
 package main
 
 import (
+	"context"
+
+	"google.golang.org/grpc"
+
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
+	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfshim/tfplugin5/proto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
 
@@ -159,4 +164,36 @@ var dataSourceMappings = []dataSourceMapping{
 	{TF: "aws_availability_zones", Token: "aws:index/getAvailabilityZones:getAvailabilityZones"},
 	{TF: "aws_region", Token: "aws:index/getRegion:getRegion"},
 	{TF: "aws_ami", Token: "aws:ec2/getAmi:getAmi"},
+}
+
+// mappedOnly trims the Terraform provider's schema to the types above before
+// the shim sees it. The shim converts every schema it is given, and the
+// provider has about 1,500 resources and 600 data sources: converting them
+// all doubled the plugin's start (0.8–0.9 s against 0.4 s) on every preview,
+// up, refresh and destroy, for types nothing can reach.
+type mappedOnly struct {
+	proto.ProviderClient
+}
+
+func (c mappedOnly) GetSchema(ctx context.Context, in *proto.GetProviderSchema_Request,
+	opts ...grpc.CallOption,
+) (*proto.GetProviderSchema_Response, error) {
+	resp, err := c.ProviderClient.GetSchema(ctx, in, opts...)
+	if err != nil || resp == nil {
+		return resp, err
+	}
+	resources := map[string]*proto.Schema{}
+	for _, r := range resourceMappings {
+		if s, ok := resp.ResourceSchemas[r.TF]; ok {
+			resources[r.TF] = s
+		}
+	}
+	dataSources := map[string]*proto.Schema{}
+	for _, d := range dataSourceMappings {
+		if s, ok := resp.DataSourceSchemas[d.TF]; ok {
+			dataSources[d.TF] = s
+		}
+	}
+	resp.ResourceSchemas, resp.DataSourceSchemas = resources, dataSources
+	return resp, nil
 }

@@ -97,6 +97,13 @@ func TestMappingMatchesSDK(t *testing.T) {
 	for tfType, d := range info.DataSources {
 		dsByToken[string(d.Tok)] = tfType
 	}
+	// The shim is given the mapped types and no others (mappedOnly).
+	if n := info.P.ResourcesMap().Len(); n != len(resourceMappings) {
+		t.Errorf("the shim holds %d resource types, want the %d mapped", n, len(resourceMappings))
+	}
+	if n := info.P.DataSourcesMap().Len(); n != len(dataSourceMappings) {
+		t.Errorf("the shim holds %d data source types, want the %d mapped", n, len(dataSourceMappings))
+	}
 
 	t.Run("provider config", func(t *testing.T) {
 		var diffs []string

@@ -94,7 +94,7 @@ type grpcProviderPlugin struct {
 func (p *grpcProviderPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker,
 	c *grpc.ClientConn,
 ) (interface{}, error) {
-	return tfplugin5.NewProvider(p.ctx, newFixingClient(proto.NewProviderClient(c)), terraformVersion)
+	return tfplugin5.NewProvider(p.ctx, newFixingClient(mappedOnly{proto.NewProviderClient(c)}), terraformVersion)
 }
 
 func (p *grpcProviderPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
