@@ -27,18 +27,26 @@ func step(t *Timing, at float64, typ, name string, end bool) {
 func timed() *Timing {
 	t := &Timing{first: -1, spans: map[string]*Span{}}
 	t.record(events.EngineEvent{}, 300*time.Millisecond)
-	step(t, 1, "aws:ec2/vpc:Vpc", "v", false)
-	step(t, 1, "aws:iam/role:Role", "r", false)
-	step(t, 1, "internal-alb:alb:InternalAlb", "c", false)
-	step(t, 1.5, "aws:iam/role:Role", "r", true)
-	step(t, 11, "aws:ec2/vpc:Vpc", "v", true)
-	step(t, 11.2, "aws:ec2/subnet:Subnet", "s", false)
-	step(t, 11.5, "aws:ec2/subnet:Subnet", "s", true)
-	step(t, 11.6, "aws:lb/loadBalancer:LoadBalancer", "alb", false)
-	step(t, 71.6, "aws:lb/loadBalancer:LoadBalancer", "alb", true)
-	step(t, 71.7, "aws:route53/record:Record", "rec", false)
-	step(t, 86.7, "aws:route53/record:Record", "rec", true)
-	step(t, 90, "internal-alb:alb:InternalAlb", "c", true)
+	for _, e := range []struct {
+		at        float64
+		typ, name string
+		end       bool
+	}{
+		{1, "aws:ec2/vpc:Vpc", "v", false},
+		{1, "aws:iam/role:Role", "r", false},
+		{1, "internal-alb:alb:InternalAlb", "c", false},
+		{1.5, "aws:iam/role:Role", "r", true},
+		{11, "aws:ec2/vpc:Vpc", "v", true},
+		{11.2, "aws:ec2/subnet:Subnet", "s", false},
+		{11.5, "aws:ec2/subnet:Subnet", "s", true},
+		{11.6, "aws:lb/loadBalancer:LoadBalancer", "alb", false},
+		{71.6, "aws:lb/loadBalancer:LoadBalancer", "alb", true},
+		{71.7, "aws:route53/record:Record", "rec", false},
+		{86.7, "aws:route53/record:Record", "rec", true},
+		{90, "internal-alb:alb:InternalAlb", "c", true},
+	} {
+		step(t, e.at, e.typ, e.name, e.end)
+	}
 	same := apitype.StepEventMetadata{Op: apitype.OpSame, Type: "aws:ec2/vpc:Vpc", URN: "urn:pulumi:s::p::aws:ec2/vpc:Vpc::old"}
 	t.record(events.EngineEvent{EngineEvent: apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: same}}}, 2*time.Second)
 	return t
