@@ -69,10 +69,12 @@ local-stop: emulator
 ## pulumi-aws SDK), each moto patch, then the emulator run: up, no-change
 ## preview and refresh, checks through the AWS API and the verifier on the
 ## deployed state, destroy, up again; both connectivity modes and three
-## consumers; and a refused config that creates nothing.
+## consumers; and a refused config that creates nothing. -parallel 4: all of
+## it at once (go test's default, one test per CPU, ran two scenarios and then
+## the third, though each mostly waits on the provider's timers).
 integration: emulator
 	cd emulator/plugin && $(GO) test ./...
-	$(GO) test -tags integration -run '^(TestMotoPatches|TestEmulator)$$' -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
+	$(GO) test -tags integration -run '^(TestMotoPatches|TestEmulator)$$' -parallel 4 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
 
 ## figures: the emulator run's timings: the three scenarios one at a time
 ## (no contention between them), then the table.
