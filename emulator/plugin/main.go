@@ -8,6 +8,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"strings"
@@ -110,21 +111,18 @@ func providerInfo(tf shim.Provider) (tfbridge.ProviderInfo, error) {
 		Version:     pulumiAWSVersion,
 		Resources:   map[string]*tfbridge.ResourceInfo{},
 		DataSources: map[string]*tfbridge.DataSourceInfo{},
-		Config:      map[string]*tfbridge.SchemaInfo{},
-	}
-	for k, v := range providerConfigFields {
-		info.Config[k] = v
+		Config:      maps.Clone(providerConfigFields),
 	}
 	for _, r := range resourceMappings {
 		if tf.ResourcesMap().Get(r.TF) == nil {
 			return info, fmt.Errorf("the Terraform provider has no resource %s", r.TF)
 		}
-		fields := map[string]*tfbridge.SchemaInfo{}
-		for k, v := range r.Fields {
-			fields[k] = v
-		}
+		fields := maps.Clone(r.Fields)
 		// pulumi-aws has tags_all as an output only.
 		if _, ok := tf.ResourcesMap().Get(r.TF).Schema().GetOk("tags_all"); ok && fields["tags_all"] == nil {
+			if fields == nil {
+				fields = map[string]*tfbridge.SchemaInfo{}
+			}
 			fields["tags_all"] = &tfbridge.SchemaInfo{MarkAsComputedOnly: boolPtr(true)}
 		}
 		info.Resources[r.TF] = &tfbridge.ResourceInfo{Tok: tokens.Type(r.Token), Fields: fields}
@@ -133,11 +131,7 @@ func providerInfo(tf shim.Provider) (tfbridge.ProviderInfo, error) {
 		if tf.DataSourcesMap().Get(d.TF) == nil {
 			return info, fmt.Errorf("the Terraform provider has no data source %s", d.TF)
 		}
-		fields := map[string]*tfbridge.SchemaInfo{}
-		for k, v := range d.Fields {
-			fields[k] = v
-		}
-		info.DataSources[d.TF] = &tfbridge.DataSourceInfo{Tok: tokens.ModuleMember(d.Token), Fields: fields}
+		info.DataSources[d.TF] = &tfbridge.DataSourceInfo{Tok: tokens.ModuleMember(d.Token), Fields: maps.Clone(d.Fields)}
 	}
 	info.SetAutonaming(defaultAutoNameMaxLen, defaultAutoNameSeparator)
 	return info, nil

@@ -16,18 +16,12 @@ import (
 // and auto-naming equal pulumi-aws's. To support a new type, add a line here;
 // TestMappingMatchesSDK then checks it against the pulumi-aws SDK.
 
-// resourceMapping is one Terraform resource type as pulumi-aws exposes it.
-type resourceMapping struct {
+// mapping is one Terraform resource or data source type as pulumi-aws
+// exposes it.
+type mapping struct {
 	TF     string                          // Terraform type, e.g. aws_vpc
 	Token  string                          // pulumi-aws token, e.g. aws:ec2/vpc:Vpc
 	Fields map[string]*tfbridge.SchemaInfo // overrides, keyed by Terraform attribute
-}
-
-// dataSourceMapping is one Terraform data source as pulumi-aws exposes it.
-type dataSourceMapping struct {
-	TF     string
-	Token  string
-	Fields map[string]*tfbridge.SchemaInfo
 }
 
 // noAutoName marks a `name` attribute that pulumi-aws leaves as a plain
@@ -77,7 +71,7 @@ var providerConfigFields = map[string]*tfbridge.SchemaInfo{
 	"skip_metadata_api_check": {Type: "boolean"},
 }
 
-var resourceMappings = []resourceMapping{
+var resourceMappings = []mapping{
 	// ec2
 	{TF: "aws_vpc", Token: "aws:ec2/vpc:Vpc"},
 	{TF: "aws_subnet", Token: "aws:ec2/subnet:Subnet"},
@@ -160,7 +154,7 @@ var resourceMappings = []resourceMapping{
 	}},
 }
 
-var dataSourceMappings = []dataSourceMapping{
+var dataSourceMappings = []mapping{
 	{TF: "aws_availability_zones", Token: "aws:index/getAvailabilityZones:getAvailabilityZones"},
 	{TF: "aws_region", Token: "aws:index/getRegion:getRegion"},
 	{TF: "aws_ami", Token: "aws:ec2/getAmi:getAmi"},
@@ -182,18 +176,18 @@ func (c mappedOnly) GetSchema(ctx context.Context, in *proto.GetProviderSchema_R
 	if err != nil || resp == nil {
 		return resp, err
 	}
-	resources := map[string]*proto.Schema{}
-	for _, r := range resourceMappings {
-		if s, ok := resp.ResourceSchemas[r.TF]; ok {
-			resources[r.TF] = s
-		}
-	}
-	dataSources := map[string]*proto.Schema{}
-	for _, d := range dataSourceMappings {
-		if s, ok := resp.DataSourceSchemas[d.TF]; ok {
-			dataSources[d.TF] = s
-		}
-	}
-	resp.ResourceSchemas, resp.DataSourceSchemas = resources, dataSources
+	resp.ResourceSchemas = onlyMapped(resp.ResourceSchemas, resourceMappings)
+	resp.DataSourceSchemas = onlyMapped(resp.DataSourceSchemas, dataSourceMappings)
 	return resp, nil
+}
+
+// onlyMapped keeps the schemas of the mapped types.
+func onlyMapped(schemas map[string]*proto.Schema, mapped []mapping) map[string]*proto.Schema {
+	kept := map[string]*proto.Schema{}
+	for _, m := range mapped {
+		if s, ok := schemas[m.TF]; ok {
+			kept[m.TF] = s
+		}
+	}
+	return kept
 }
