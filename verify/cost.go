@@ -143,7 +143,7 @@ func Estimate(g graph.Graph, o Options) CostReport {
 			add(e.Name, "Elastic IP", "public IPv4", hours, h*p.Hourly["publicIpv4"], false)
 		}
 	}
-	for _, a := range sortedAttachments(m) {
+	for _, a := range valuesByKey(m.Attachs) {
 		add(a.Name, "TGW attachment", "attachment hours", hours, h*p.Hourly["tgwAttachment"], false)
 	}
 	if len(m.Attachs) > 0 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
-	"sort"
 	"strings"
 
 	"github.com/internal-alb/internal-alb/internal/graph"
@@ -112,7 +111,7 @@ func DOT(g graph.Graph, r *Report) string {
 			}
 		}
 	}
-	for _, p := range sortedPeers(m) {
+	for _, p := range valuesByKey(m.Peers) {
 		fmt.Fprintf(&b, "  %s [label=%q, shape=diamond, fillcolor=\"#e0f0ff\"];\n", id(p.ID), "peering "+p.Name)
 		for _, v := range []string{p.VPC, p.Peer} {
 			if s := m.subnetsOf(v); len(s) > 0 {
@@ -122,7 +121,7 @@ func DOT(g graph.Graph, r *Report) string {
 	}
 	for _, t := range m.tgwList() {
 		fmt.Fprintf(&b, "  %s [label=%q, shape=doubleoctagon, fillcolor=\"#e0f0ff\"];\n", id(t.ID), "transit gateway "+t.Name)
-		for _, a := range sortedAttachments(m) {
+		for _, a := range valuesByKey(m.Attachs) {
 			if a.TGW == t.ID {
 				if s := m.subnetsOf(a.VPC); len(s) > 0 {
 					fmt.Fprintf(&b, "  %s -> %s [dir=both, color=\"#336699\", label=%q, lhead=%s];\n", id(t.ID), id(s[0]), a.Name, id("cluster_"+a.VPC))
@@ -187,15 +186,6 @@ func (m *Model) subnetsOf(vpc string) []string {
 			out = append(out, s.ID)
 		}
 	}
-	return out
-}
-
-func sortedPeers(m *Model) []*Peering {
-	out := make([]*Peering, 0, len(m.Peers))
-	for _, p := range m.Peers {
-		out = append(out, p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }
 

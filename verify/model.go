@@ -1030,21 +1030,3 @@ func (m *Model) roleOfInstance(in *Instance) *Role {
 	}
 	return m.Roles[rn]
 }
-
-func sortedAttachments(m *Model) []*TGWAttachment {
-	out := make([]*TGWAttachment, 0, len(m.Attachs))
-	for _, a := range m.Attachs {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}
-
-func sortedTGWRTs(m *Model) []*TGWRouteTable {
-	out := make([]*TGWRouteTable, 0, len(m.TGWRTs))
-	for _, a := range m.TGWRTs {
-		out = append(out, a)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	return out
-}

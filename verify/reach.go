@@ -314,7 +314,7 @@ func (m *Model) tgwPath(a, b *node, tgwID string) (bool, string) {
 	}
 	var att *TGWAttachment
 	var where []string
-	for _, x := range sortedAttachments(m) {
+	for _, x := range valuesByKey(m.Attachs) {
 		if x.TGW != tgwID {
 			continue
 		}
@@ -336,7 +336,7 @@ func (m *Model) tgwPath(a, b *node, tgwID string) (bool, string) {
 		return false, fmt.Sprintf("attachment %s has no subnet in %s, so subnet %s cannot reach the transit gateway", att.Name, a.Subnet.AZ, a.Subnet.Name)
 	}
 	var rt *TGWRouteTable
-	for _, x := range sortedTGWRTs(m) {
+	for _, x := range valuesByKey(m.TGWRTs) {
 		if slices.Contains(x.Assocs, att.ID) {
 			rt = x
 			break

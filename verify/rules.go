@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -726,10 +727,15 @@ func (m *Model) rtList() []*RouteTable {
 }
 
 func sortedKeys[V any](mp map[string]V) []string {
-	out := make([]string, 0, len(mp))
-	for k := range mp {
-		out = append(out, k)
+	return slices.Sorted(maps.Keys(mp))
+}
+
+// valuesByKey returns mp's values in the order of their keys (the ids the
+// model files them under).
+func valuesByKey[V any](mp map[string]V) []V {
+	out := make([]V, 0, len(mp))
+	for _, k := range sortedKeys(mp) {
+		out = append(out, mp[k])
 	}
-	sort.Strings(out)
 	return out
 }
