@@ -1019,6 +1019,9 @@ func (m *Model) LoadBalancers() []*LoadBalancer { return m.lbList }
 // VPCList returns the VPCs in registration order.
 func (m *Model) VPCList() []*VPC { return m.vpcList }
 
+// RoleOf resolves instance → profile → role (nil when the graph has none).
+func (m *Model) RoleOf(in *Instance) *Role { return m.roleOfInstance(in) }
+
 // roleOfInstance resolves instance → profile → role.
 func (m *Model) roleOfInstance(in *Instance) *Role {
 	if in.Profile == "" {

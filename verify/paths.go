@@ -125,18 +125,35 @@ func (m *Model) aliasIs(r *Record, lb *LoadBalancer) bool {
 	return len(m.lbList) == 1
 }
 
-// resolve answers a name the way Route 53 Resolver does inside a VPC for
-// private zones: the most specific associated zone that is a suffix wins.
-func (m *Model) resolve(fqdn, vpcID string) (*Record, Hop) {
+// Resolve answers a name the way Route 53 Resolver does inside a VPC for
+// private zones: the most specific associated zone that is a suffix wins; a
+// name under that zone with no record is NXDOMAIN (the zone is returned, the
+// record is nil). Both nil: no private zone of the VPC claims the name. The
+// verifier's DNS hops and the twin's resolver both answer with it.
+func (m *Model) Resolve(fqdn, vpcID string) (*Record, *Zone, Hop) {
+	return m.resolve(normName(fqdn), vpcID)
+}
+
+// AliasOf returns the load balancer an alias record points at, or nil.
+func (m *Model) AliasOf(r *Record) *LoadBalancer {
+	for _, lb := range m.lbList {
+		if m.aliasIs(r, lb) {
+			return lb
+		}
+	}
+	return nil
+}
+
+func (m *Model) resolve(fqdn, vpcID string) (*Record, *Zone, Hop) {
 	h := Hop{Step: "DNS " + fqdn}
 	v := m.VPCs[vpcID]
 	if v == nil {
 		h.Detail = "VPC " + vpcID + " not in the graph"
-		return nil, h
+		return nil, nil, h
 	}
 	if !v.DNSSupport || !v.DNSHostnames {
 		h.Detail = fmt.Sprintf("VPC %s has enableDnsSupport=%v, enableDnsHostnames=%v: private hosted zones need both on", v.Name, v.DNSSupport, v.DNSHostnames)
-		return nil, h
+		return nil, nil, h
 	}
 	var best *Zone
 	var other []string
@@ -161,17 +178,17 @@ func (m *Model) resolve(fqdn, vpcID string) (*Record, Hop) {
 		if len(other) > 0 {
 			h.Detail += " (" + strings.Join(other, "; ") + ")"
 		}
-		return nil, h
+		return nil, nil, h
 	}
 	for _, r := range m.Records {
 		if r.Zone == best.ID && r.FQDN == fqdn && (r.Type == "A" || r.Type == "AAAA" || r.Type == "CNAME") {
 			h.OK = true
 			h.Detail = fmt.Sprintf("zone %s (most specific zone associated with VPC %s) answers %s %s", best.Name, v.Name, r.Type, fqdn)
-			return r, h
+			return r, best, h
 		}
 	}
 	h.Detail = fmt.Sprintf("zone %s is the most specific zone associated with VPC %s and has no record %s (NXDOMAIN)", best.Name, v.Name, fqdn)
-	return nil, h
+	return nil, best, h
 }
 
 func (m *Model) zoneList() []*Zone {
@@ -291,7 +308,7 @@ func (m *Model) Paths(o Options) []PathResult {
 			}
 			fqdn := recs[0].FQDN
 			var hops []Hop
-			rec, h := m.resolve(fqdn, m.instVPC(c))
+			rec, _, h := m.resolve(fqdn, m.instVPC(c))
 			hops = append(hops, h)
 			if rec != nil {
 				ah := Hop{Step: "alias", OK: m.aliasIs(rec, lb)}
@@ -519,11 +536,21 @@ func (m *Model) vpceList() []*Endpoint {
 
 // invokeHops proves the client's instance role may invoke the function.
 func (m *Model) invokeHops(c *Instance, fn *Function, ep *Endpoint) []Hop {
-	var hops []Hop
 	ro := m.roleOfInstance(c)
 	if ro == nil {
-		return append(hops, Hop{Step: "IAM role", Detail: fmt.Sprintf("%s has no instance profile with a role in the graph (iamInstanceProfile=%q)", c.Name, c.Profile)})
+		return []Hop{{Step: "IAM role", Detail: fmt.Sprintf("%s has no instance profile with a role in the graph (iamInstanceProfile=%q)", c.Name, c.Profile)}}
 	}
+	return m.InvokeHops(ro, fn, ep)
+}
+
+// InvokeHops is the one IAM evaluation of a call to lambda:InvokeFunction on
+// fn by an instance holding role ro, through endpoint ep (whose policy, if
+// any, must allow the call too; nil for none): the trust of
+// ec2.amazonaws.com, the role's identity policies (an explicit Deny wins),
+// then the endpoint policy. The verifier proves P3 with it and the twin's
+// Lambda endpoint authorizes each real call with it.
+func (m *Model) InvokeHops(ro *Role, fn *Function, ep *Endpoint) []Hop {
+	var hops []Hop
 	th := Hop{Step: "IAM trust", OK: trusts(ro.Trust, "ec2.amazonaws.com")}
 	if th.OK {
 		th.Detail = "role " + ro.Name + " trusts ec2.amazonaws.com"
@@ -546,7 +573,7 @@ func (m *Model) invokeHops(c *Instance, fn *Function, ep *Endpoint) []Hop {
 		}
 	}
 	hops = append(hops, ph)
-	if ep.Policy != "" {
+	if ep != nil && ep.Policy != "" {
 		ss, err := parsePolicy(ep.Policy)
 		eh := Hop{Step: "endpoint policy", OK: err == nil && allowedArn(ss, "lambda:InvokeFunction", arn, fn)}
 		if eh.OK {

@@ -487,6 +487,9 @@ func (m *Model) reach(src, dst *node, pr portRange, md mode) []Hop {
 	return hops
 }
 
+// AllOK reports whether every hop carries the traffic.
+func AllOK(h []Hop) bool { return allOK(h) }
+
 func allOK(h []Hop) bool {
 	for _, x := range h {
 		if !x.OK {
@@ -495,6 +498,9 @@ func allOK(h []Hop) bool {
 	}
 	return true
 }
+
+// FirstFail names the first hop that blocks ("" when none does).
+func FirstFail(h []Hop) string { return firstFail(h) }
 
 func firstFail(h []Hop) string {
 	for _, x := range h {

@@ -4,6 +4,7 @@
 //
 //	go run -tags devtools . verify [--stack dev] [--state export.json] [--json] [--out dir]
 //	go run -tags devtools . local up|preview|refresh|destroy [--stack dev]
+//	go run -tags devtools . twin [exec|shell …] [--state export.json]
 package devtools
 
 import (
@@ -25,6 +26,8 @@ func Main(args []string, program pulumi.RunFunc) int {
 		return verifyCmd(args[1:], program, os.Stdout, os.Stderr)
 	case "local":
 		return localCmd(args[1:], program, os.Stdout, os.Stderr)
+	case "twin":
+		return twinCmd(args[1:], program, os.Stdout, os.Stderr)
 	case "-h", "--help", "help":
 		usage(os.Stdout)
 		return 0
@@ -42,5 +45,13 @@ func usage(w io.Writer) {
       for a deployed state (a 'pulumi stack export' file)
   local up|preview|refresh|destroy [--stack dev]
       run the stack against the local AWS emulator (see emulator/README.md)
+  twin [--state export.json] [--stack dev] [--health-interval 2s]
+      build the data-plane twin of the deployed state ('make local' leaves
+      one; else the plan) in network namespaces, run the seed's commands
+      and the forbidden probes on its instances, tear it down (root)
+  twin exec <instance> -- <command…>    run one command on an instance of the twin
+  twin shell <instance>                 an interactive shell there
+      <instance>: its Name tag, id, private address, or an output key such
+      as clientPrivateIps (clientPrivateIps.bar, webPrivateIps[1])
 `)
 }

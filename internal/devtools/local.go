@@ -100,6 +100,10 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 		}
 		fmt.Fprintf(stdout, "\nlocal up: done in %s\n\nOutputs:\n", time.Since(start).Round(time.Second))
 		printOutputs(stdout, res.Outputs)
+		if err := writeExport(ctx, s, LocalExport(env.Cache, *stack)); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "\nexport: %s (make twin and STATE=… make verify read it)\n", LocalExport(env.Cache, *stack))
 	case "preview":
 		if _, err := s.Preview(ctx, optpreview.ProgressStreams(stdout), optpreview.ErrorProgressStreams(stderr)); err != nil {
 			return fail(err)
@@ -112,6 +116,7 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 		if _, err := s.Destroy(ctx, optdestroy.ProgressStreams(stdout), optdestroy.ErrorProgressStreams(stderr)); err != nil {
 			return fail(err)
 		}
+		_ = os.Remove(LocalExport(env.Cache, *stack))
 	}
 	fmt.Fprintf(stdout, "\nstate: %s (stack %s)\n", opts.StateDir, *stack)
 	if server.LogFile != "" {
@@ -144,4 +149,20 @@ func printOutputs(w io.Writer, outs auto.OutputMap) {
 		}
 		fmt.Fprintf(w, "    %-24s %s\n", k, s)
 	}
+}
+
+// writeExport leaves a `pulumi stack export` of the stack at path.
+func writeExport(ctx context.Context, s auto.Stack, path string) error {
+	dep, err := s.Export(ctx)
+	if err != nil {
+		return fmt.Errorf("export the stack: %w", err)
+	}
+	b, err := json.MarshalIndent(dep, "", "  ")
+	if err != nil {
+		return fmt.Errorf("export the stack: %w", err)
+	}
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		return fmt.Errorf("export the stack: %w", err)
+	}
+	return nil
 }

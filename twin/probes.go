@@ -1,0 +1,344 @@
+package twin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/internal-alb/internal-alb/verify"
+)
+
+// Expect is what a probe must find.
+type Expect string
+
+// What probes expect.
+const (
+	// HTTPOK: the command exits 0 and its output has the page ("Hello World").
+	HTTPOK Expect = "http 200 with the page"
+	// InvokeOK: the AWS CLI reports StatusCode 200 and the payload is the function's.
+	InvokeOK Expect = "StatusCode 200 and the function's payload"
+	// Blocked: the connection times out (a security group, NACL or missing
+	// route drops it); a refused connection means the packet got there.
+	Blocked Expect = "blocked (connection times out)"
+	// AllHealthy: every ALB node sees every registered target healthy.
+	AllHealthy Expect = "every target healthy from every ALB node"
+)
+
+// Probe is one thing the twin tries: who, what, what it must find, and the
+// verifier path it mirrors. The CLI, the report and the tests share one list.
+type Probe struct {
+	Path    string   // the verifier's path id: P1, P2, P3, F2, F4
+	Name    string   // what it shows, for people
+	From    string   // instance name ("" for AllHealthy)
+	Command []string // run on From with bash -c, from the instance's home
+	Expect  Expect
+	// Required: the mission needs it to succeed; otherwise it must fail.
+	Required bool
+}
+
+// Result is a probe's outcome.
+type Result struct {
+	Probe
+	OK      bool   // the probe found what it expects
+	Outcome string // what happened, in a few words
+	Output  string // the command's output
+	Took    time.Duration
+}
+
+// curlTimeouts keep a blocked probe short: AWS drops silently, so a blocked
+// connection is a timeout, never an error.
+const curlTimeouts = "--connect-timeout 3 --max-time 10"
+
+// Probes lists what the twin tries: from every client, the seed's curl of
+// the ALB's DNS name and of each private name aliasing it, the stack's
+// tryFromClient commands as written (from a state's outputs), the seed's
+// aws lambda invoke; the ALB's health checks; and the forbidden ones: a
+// client straight to a web server's port, a client to another consumer's
+// client.
+func (t *Twin) Probes() []Probe {
+	m := t.Model
+	var out []Probe
+	clients := t.clients()
+	for _, c := range clients {
+		for _, lb := range m.LoadBalancers() {
+			if lb.DNSName != "" {
+				out = append(out, Probe{Path: "P1", Name: "client → ALB by its DNS name", From: c.Name, Required: true, Expect: HTTPOK,
+					Command: []string{"curl -v " + curlTimeouts + " http://" + lb.DNSName + "/"}})
+			}
+			for _, r := range m.Records {
+				if m.AliasOf(r) == lb {
+					out = append(out, Probe{Path: "P1", Name: "client → ALB by the private name " + r.FQDN, From: c.Name, Required: true, Expect: HTTPOK,
+						Command: []string{"curl -v " + curlTimeouts + " http://" + r.FQDN + "/"}})
+				}
+			}
+		}
+		for _, cmd := range t.tryFromClient(c) {
+			p := Probe{Path: "P1", Name: "stack output tryFromClient, as written", From: c.Name, Required: true, Expect: HTTPOK, Command: []string{cmd}}
+			if strings.HasPrefix(cmd, "aws lambda invoke") {
+				p.Path, p.Expect = "P3", InvokeOK
+			}
+			out = append(out, p)
+		}
+		for _, f := range m.Funcs {
+			out = append(out, Probe{Path: "P3", Name: "client → Lambda through the interface endpoint", From: c.Name, Required: true, Expect: InvokeOK,
+				Command: []string{fmt.Sprintf("aws lambda invoke --region %s --function-name %s response.json && cat response.json", t.Spec.Region, f.Name)}})
+		}
+	}
+	if len(t.nodes) > 0 {
+		out = append(out, Probe{Path: "P2", Name: "ALB nodes → every registered target (health checks)", Required: true, Expect: AllHealthy})
+	}
+	for _, c := range clients {
+		for _, lb := range t.Spec.LBs {
+			for _, li := range lb.Listeners {
+				if li.Group == nil {
+					continue
+				}
+				for _, tg := range li.Group.Targets {
+					out = append(out, Probe{Path: "F2", Name: "client straight to a web server, past the ALB", From: c.Name, Expect: Blocked,
+						Command: []string{fmt.Sprintf("curl -sS %s http://%s/", curlTimeouts, tg.Addr)}})
+				}
+			}
+		}
+		for _, o := range clients {
+			if o.VPC != c.VPC {
+				out = append(out, Probe{Path: "F4", Name: "client → another consumer's client", From: c.Name, Expect: Blocked,
+					Command: []string{fmt.Sprintf("curl -sS %s http://%s:22/", curlTimeouts, o.Addr.Addr())}})
+			}
+		}
+	}
+	return dedupe(out)
+}
+
+// clients are the instances tagged Role=client.
+func (t *Twin) clients() []*ENI {
+	var out []*ENI
+	for _, e := range t.Spec.ENIs {
+		if e.Kind == "instance" && e.Instance.Role == "client" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// tryFromClient reads the stack output of that name for the client's VPC:
+// the commands we print for users, minus the ssh hop (the probe already
+// runs on the client).
+func (t *Twin) tryFromClient(c *ENI) []string {
+	vpc := t.Model.VPCs[c.VPC]
+	for _, r := range t.Model.Graph {
+		if r.Type != "pulumi:pulumi:Stack" {
+			continue
+		}
+		all, _ := r.Outputs["tryFromClient"].(map[string]any)
+		cmds, _ := all[vpc.Name].([]any)
+		var out []string
+		for _, x := range cmds {
+			if s, ok := x.(string); ok && !strings.HasPrefix(s, "ssh ") {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func dedupe(ps []Probe) []Probe {
+	seen := map[string]bool{}
+	var out []Probe
+	for _, p := range ps {
+		k := p.From + "\x00" + strings.Join(p.Command, "\x00") + "\x00" + string(p.Expect)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, p)
+	}
+	return out
+}
+
+// RunProbes runs the probes one after the other.
+func (t *Twin) RunProbes(ctx context.Context, ps []Probe) []Result {
+	var out []Result
+	for _, p := range ps {
+		out = append(out, t.RunProbe(ctx, p))
+	}
+	return out
+}
+
+// RunProbe runs one probe and judges it.
+func (t *Twin) RunProbe(ctx context.Context, p Probe) Result {
+	start := time.Now()
+	r := Result{Probe: p}
+	defer func() { r.Took = time.Since(start) }()
+	if p.Expect == AllHealthy {
+		r.OK, r.Outcome = t.healthOutcome()
+		r.Took = time.Since(start)
+		return r
+	}
+	h, _, err := t.Host(p.From)
+	if err != nil {
+		r.Outcome = err.Error()
+		return r
+	}
+	cmd := h.Command(ctx, "bash", "-c", "cd && "+strings.Join(p.Command, " "))
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err = cmd.Run()
+	r.Output = buf.String()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		r.Outcome = err.Error()
+		return r
+	}
+	r.OK, r.Outcome = judge(p.Expect, code, r.Output)
+	r.Took = time.Since(start)
+	return r
+}
+
+// judge reads a command's exit code and output against what it expects.
+func judge(e Expect, code int, out string) (bool, string) {
+	switch e {
+	case HTTPOK:
+		status := httpStatus(out)
+		switch {
+		case code == 0 && strings.Contains(out, "Hello World"):
+			return true, firstNonEmpty(status, "HTTP 200") + ", the page"
+		case code == 0:
+			return false, firstNonEmpty(status, "an answer") + " without the page"
+		}
+		return false, curlFailure(code, out)
+	case InvokeOK:
+		if code == 0 && strings.Contains(out, `"StatusCode": 200`) && strings.Contains(out, "Hello from Lambda!") {
+			return true, "StatusCode 200, " + strings.TrimSpace(lastLine(out))
+		}
+		return false, fmt.Sprintf("exit %d: %s", code, strings.TrimSpace(lastLine(out)))
+	case Blocked:
+		switch code {
+		case 28:
+			return true, "timed out: blocked"
+		case 6:
+			return true, "the name does not resolve: blocked"
+		case 0:
+			return false, "OPEN: " + firstNonEmpty(httpStatus(out), "it answered")
+		case 7:
+			return false, "OPEN: the packets got there (connection refused by the instance)"
+		case 52, 56:
+			return false, "OPEN: the packets got there (no HTTP answer)"
+		}
+		return false, curlFailure(code, out)
+	}
+	return false, "unknown expectation " + string(e)
+}
+
+func httpStatus(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		l = strings.TrimSpace(strings.TrimPrefix(l, "<"))
+		if strings.HasPrefix(l, "HTTP/") {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
+}
+
+func curlFailure(code int, out string) string {
+	switch code {
+	case 6:
+		return "curl: could not resolve the name (exit 6)"
+	case 7:
+		return "curl: connection refused (exit 7)"
+	case 28:
+		return "curl: timed out (exit 28)"
+	}
+	return fmt.Sprintf("exit %d: %s", code, strings.TrimSpace(lastLine(out)))
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if i := strings.LastIndex(s, "\n"); i >= 0 {
+		return s[i+1:]
+	}
+	return s
+}
+
+// healthOutcome reads every node's view of its targets.
+func (t *Twin) healthOutcome() (bool, string) {
+	ok := true
+	var parts []string
+	for _, n := range t.nodes {
+		h := n.node.Health(n.group)
+		ids := make([]string, 0, len(h))
+		for id := range h {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		for _, id := range ids {
+			st := h[id]
+			if st.String() != "healthy" {
+				ok = false
+			}
+			parts = append(parts, fmt.Sprintf("%s sees %s %s", n.node.Name, id, st))
+		}
+	}
+	if len(parts) == 0 {
+		return false, "no registered targets"
+	}
+	return ok, strings.Join(parts, "; ")
+}
+
+// HealthLines returns, per web server, the lines its server logged for
+// requests from the ALB nodes' addresses (the health checks).
+func (t *Twin) HealthLines() map[string][]string {
+	nodes := map[string]bool{}
+	for _, lb := range t.Spec.LBs {
+		for _, n := range lb.Nodes {
+			nodes[n.Addr.Addr().String()] = true
+		}
+	}
+	out := map[string][]string{}
+	for e, h := range t.hosts {
+		b, err := h.Logs("web.service")
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.Split(string(b), "\n") {
+			f := strings.Fields(l)
+			if len(f) > 0 && nodes[f[0]] {
+				out[e.Name] = append(out[e.Name], l)
+			}
+		}
+	}
+	return out
+}
+
+// Failed counts the results that did not find what they expect.
+func Failed(rs []Result) int {
+	n := 0
+	for _, r := range rs {
+		if !r.OK {
+			n++
+		}
+	}
+	return n
+}
+
+// ByPath groups results by the verifier path they mirror: OK when every
+// probe of the path found what it expects. The differential test compares
+// it with the verifier's verdicts.
+func ByPath(rs []Result) map[string]bool {
+	out := map[string]bool{}
+	for _, r := range rs {
+		ok, seen := out[r.Path]
+		out[r.Path] = (ok || !seen) && r.OK
+	}
+	return out
+}
+
+var _ = verify.AllOK
