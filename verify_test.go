@@ -92,9 +92,34 @@ func idOf(t *testing.T, g graph.Graph, typ, name string) string {
 
 func set(key string, v any) func(map[string]any) { return func(p map[string]any) { p[key] = v } }
 
-// Single-point mutations of the real plan: each is caught, by the path or
-// rule it breaks, with an explanation that names the piece.
-func TestVerifierCatchesMutationsOfTheRealPlan(t *testing.T) {
+// planMutation is a single-point mutation of the real plan and how the
+// verifier must catch it. The verifier's test and the twin's differential
+// test share the list.
+type planMutation struct {
+	name   string
+	g      graph.Graph
+	path   string // the path that must be refused ("" when a rule catches it)
+	rule   string // the rule that must fail
+	reason string // part of the explanation
+	// twinDiffers lists the paths where the twin's probes must not agree
+	// with the verifier, and why (what the verifier does not see).
+	twinDiffers map[string]twinDiff
+}
+
+// twinDiff is an expected difference: the twin's verdict and the reason.
+type twinDiff struct {
+	twin bool
+	why  string
+}
+
+// endToEnd: the verifier's P1 ends at the ALB's nodes; the twin's curl needs
+// the page, so a target the ALB cannot reach fails P1 there too (fail-open
+// sends the request to a target that does not answer: 502 or 504).
+var endToEnd = map[string]twinDiff{"P1": {false, "the verifier's P1 ends at the ALB; the twin's curl needs the page from a target"}}
+
+// planMutations returns the mutations of the dev plan (and of its Transit
+// Gateway variant).
+func planMutations(t *testing.T) []planMutation {
 	def := mustPlan(t, nil).Graph
 	tgw := mustPlan(t, map[string]string{"connectivity": "transitGateway"}).Graph
 	id := func(typ, name string) string { return idOf(t, def, typ, name) }
@@ -117,47 +142,46 @@ func TestVerifierCatchesMutationsOfTheRealPlan(t *testing.T) {
 	webOpen := with(def, tIngress, "web-from-anywhere", map[string]any{
 		"securityGroupId": id(tSG, "web-web"), "ipProtocol": "tcp", "fromPort": 8080, "toPort": 8080, "cidrIpv4": "0.0.0.0/0", "description": "mistake"})
 
-	cases := []struct {
-		name   string
-		g      graph.Graph
-		path   string // the path that must be refused ("" when a rule catches it)
-		rule   string // the rule that must fail
-		reason string // part of the explanation
-	}{
+	return []planMutation{
 		{"peering route removed foo→bar", without(t, def, tRoute, "peering-foo-bar-to-bar-1"), "P1", "",
-			"return route: route table foo-private-1 of subnet foo-private-1 has no route to 10.3.1.10/32"},
+			"return route: route table foo-private-1 of subnet foo-private-1 has no route to 10.3.1.10/32", nil},
 		{"peering route removed bar→foo", without(t, def, tRoute, "peering-foo-bar-to-foo-1"), "P1", "",
-			"route table bar-private-1 of subnet bar-private-1 has no route to 10.2.1.0/24"},
+			"route table bar-private-1 of subnet bar-private-1 has no route to 10.2.1.0/24", nil},
 		{"consumer dropped from the zone", mutate(t, def, tZone, "zone", set("vpcs", []any{map[string]any{"vpcId": id(tVpc, "foo")}})), "P1", "",
-			"no private hosted zone for alb.home is associated with VPC bar"},
+			"no private hosted zone for alb.home is associated with VPC bar", nil},
 		{"target group moved to 80", mutate(t, def, tTG, "web-web", set("port", 80)), "P2", "",
-			"target group web-web sends to port 80, but the web servers listen on 8080"},
+			"target group web-web sends to port 80, but the web servers listen on 8080", endToEnd},
 		{"ALB ingress from the consumer removed", without(t, def, tIngress, "web-alb-http-in-2"), "P1", "",
-			"no ingress rule in web-alb allows tcp 80 from instance bar-client"},
+			"no ingress rule in web-alb allows tcp 80 from instance bar-client", nil},
 		{"endpoint private DNS off", mutate(t, def, tEndpoint, "hello-world-bar-endpoint", set("privateDnsEnabled", false)), "P3", "",
-			"endpoint hello-world-bar-endpoint has privateDnsEnabled off"},
+			"endpoint hello-world-bar-endpoint has privateDnsEnabled off", nil},
 		{"VPC DNS hostnames off", mutate(t, def, tVpc, "bar", set("enableDnsHostnames", false)), "P1", "",
-			"VPC bar has enableDnsSupport=true, enableDnsHostnames=false"},
+			"VPC bar has enableDnsSupport=true, enableDnsHostnames=false", nil},
 		{"invoke policy on another ARN", mutate(t, def, tRolePol, "hello-world-invoke", set("policy", string(otherArn))), "P3", "",
-			"allows lambda:InvokeFunction on arn:aws:lambda:ap-northeast-1:123456789012:function:hello-world"},
+			"allows lambda:InvokeFunction on arn:aws:lambda:ap-northeast-1:123456789012:function:hello-world", nil},
 		{"ALB internet-facing", mutate(t, def, tLB, "web", set("internal", false)), "", "ALB-INTERNAL",
-			"foo-internal-alb is internet-facing"},
+			"foo-internal-alb is internet-facing", nil},
 		{"web ingress from 0.0.0.0/0", webOpen, "", "SG-NO-OPEN-INGRESS",
-			"admits tcp 8080-8080 from 0.0.0.0/0"},
+			"admits tcp 8080-8080 from 0.0.0.0/0", nil},
 		{"NACL deny on 80", nacl, "P1", "",
-			"NACL foo-deny-http inbound rule 100 (deny tcp 0.0.0.0/0 ports 80-80)"},
+			"NACL foo-deny-http inbound rule 100 (deny tcp 0.0.0.0/0 ports 80-80)", nil},
 		{"client in a subnet with no route", isolated, "P1", "",
-			"of subnet bar-isolated has no route to 10.2.1.0/24"},
+			"of subnet bar-isolated has no route to 10.2.1.0/24", nil},
 		{"TGW attachment in the wrong VPC", mutate(t, tgw, tTgwAtt, "tgw-bar", set("vpcId", idOf(t, tgw, tVpc, "foo"))), "P1", "",
-			"transit gateway tgw has no attachment in VPC bar"},
+			"transit gateway tgw has no attachment in VPC bar", nil},
 		{"TGW spoke table loses the hub's propagation", without(t, tgw, tTgwProp, "tgw-foo"), "P1", "",
-			"has no route to 10.2.1.0/24"},
+			"has no route to 10.2.1.0/24", nil},
 		{"web ingress from the ALB removed", without(t, def, tIngress, "web-web-from-alb"), "P2", "",
-			"no ingress rule in web-web allows tcp 8080"},
+			"no ingress rule in web-web allows tcp 8080", endToEnd},
 		{"client without the invoker profile", mutate(t, def, tInstance, "bar-client", set("iamInstanceProfile", "")), "P3", "",
-			"bar-client has no instance profile"},
+			"bar-client has no instance profile", nil},
 	}
-	for _, c := range cases {
+}
+
+// Single-point mutations of the real plan: each is caught, by the path or
+// rule it breaks, with an explanation that names the piece.
+func TestVerifierCatchesMutationsOfTheRealPlan(t *testing.T) {
+	for _, c := range planMutations(t) {
 		t.Run(c.name, func(t *testing.T) {
 			r := verify.Check(c.g, verifyOpts)
 			require.False(t, r.OK(), "mutation not caught:\n%s", r.Text())

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/internal-alb/internal-alb/verify"
@@ -49,6 +50,9 @@ type Result struct {
 	Output  string // the command's output
 	Took    time.Duration
 }
+
+// probeTimeout bounds one probe's command.
+const probeTimeout = 30 * time.Second
 
 // curlTimeouts keep a blocked probe short: AWS drops silently, so a blocked
 // connection is a timeout, never an error.
@@ -185,10 +189,22 @@ func (t *Twin) RunProbe(ctx context.Context, p Probe) Result {
 		r.Outcome = err.Error()
 		return r
 	}
-	cmd := h.Command(ctx, "bash", "-c", "cd && "+strings.Join(p.Command, " "))
+	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	cmd := h.Command(pctx, "bash", "-c", "cd && "+strings.Join(p.Command, " "))
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
+	// On timeout the whole process group goes, not only bash: the AWS CLI
+	// retries a blocked endpoint for minutes.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	err = cmd.Run()
+	if pctx.Err() != nil && ctx.Err() == nil {
+		r.Output = buf.String()
+		r.OK, r.Outcome = p.Expect == Blocked, fmt.Sprintf("no answer within %s", probeTimeout)
+		return r
+	}
 	r.Output = buf.String()
 	code := 0
 	var ee *exec.ExitError

@@ -34,6 +34,21 @@ import (
 // ErrNotRoot: the twin needs root (namespaces, links, firewalls).
 var ErrNotRoot = errors.New("the twin needs root: it makes network namespaces, links and firewalls (run it as root, e.g. with sudo)")
 
+// ErrNoNamespaces: the kernel has no network namespaces.
+var ErrNoNamespaces = errors.New("this kernel has no network namespaces (/proc/self/ns/net is missing)")
+
+// CanRun says why the twin cannot run here, before anything is made: it
+// needs root and network namespaces. nil when it can.
+func CanRun() error {
+	if os.Geteuid() != 0 {
+		return ErrNotRoot
+	}
+	if _, err := os.Stat("/proc/self/ns/net"); err != nil {
+		return ErrNoNamespaces
+	}
+	return nil
+}
+
 // Options of a twin.
 type Options struct {
 	// HealthInterval replaces the target groups' health-check interval
@@ -239,8 +254,6 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
-
-var _ = os.Getpid
 
 // HealthWait is how long the ALB's targets may take to turn healthy: the
 // longest healthy threshold × interval of the target groups, plus a timeout

@@ -3,7 +3,6 @@ package twin
 import (
 	"context"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -15,23 +14,18 @@ import (
 	"github.com/internal-alb/internal-alb/verify/fixture"
 )
 
-// NeedRoot skips a test that needs root and network namespaces, except in
+// needRoot skips a test that needs root and network namespaces, except in
 // CI (CI=true), where it fails instead: there they must run.
 func needRoot(t *testing.T) {
 	t.Helper()
-	why := ""
-	if os.Geteuid() != 0 {
-		why = "the twin needs root"
-	} else if err := exec.Command("ip", "netns", "list").Run(); err != nil {
-		why = "the twin needs network namespaces (ip netns list: " + err.Error() + ")"
-	}
-	if why == "" {
+	err := CanRun()
+	if err == nil {
 		return
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatal(why + " (CI=true: not skipped)")
+		t.Fatalf("%v (CI=true: not skipped)", err)
 	}
-	t.Skip(why)
+	t.Skip(err)
 }
 
 func up(t *testing.T, g graph.Graph) *Twin {

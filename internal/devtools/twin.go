@@ -104,12 +104,8 @@ func twinCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) in
 
 // twinPreflight checks root and namespace support before anything is made.
 func twinPreflight(stderr io.Writer) int {
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(stderr, "twin:", twin.ErrNotRoot, "(nothing was created)")
-		return twinNoNamespaces
-	}
-	if _, err := os.Stat("/proc/self/ns/net"); err != nil {
-		fmt.Fprintln(stderr, "twin: this kernel has no network namespaces (/proc/self/ns/net is missing); nothing was created")
+	if err := twin.CanRun(); err != nil {
+		fmt.Fprintf(stderr, "twin: %v; nothing was created\n", err)
 		return twinNoNamespaces
 	}
 	return 0
