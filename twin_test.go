@@ -97,7 +97,7 @@ func TestTwinRunsTheSeedOnThePlan(t *testing.T) {
 			for _, r := range results {
 				paths[r.Path]++
 			}
-			assert.Equal(t, map[string]int{"P1": 2, "P2": 1, "P3": 1, "F2": 2}, paths, "probes per path")
+			assert.Equal(t, map[string]int{"P1": 4, "P2": 1, "P3": 1, "F2": 2}, paths, "probes per path: P1 by name, by alb.home and to each of the two nodes")
 			require.Len(t, health, 2, "both web servers logged health checks")
 			for web, lines := range health {
 				for _, l := range lines {
@@ -131,6 +131,7 @@ func TestTwinAgreesWithTheVerifier(t *testing.T) {
 	cases := append(planMutations(t), twinMutations(t)...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			want := verdicts(verify.Check(c.g, verifyOpts))
 			results, _ := runTwin(t, c.g)
 			got := twin.ByPath(results)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -51,12 +52,17 @@ type Result struct {
 	Took    time.Duration
 }
 
-// probeTimeout bounds one probe's command.
-const probeTimeout = 30 * time.Second
+// probeTimeout bounds one probe's command (the AWS CLI retries an endpoint
+// it cannot reach for minutes).
+const probeTimeout = 20 * time.Second
 
-// curlTimeouts keep a blocked probe short: AWS drops silently, so a blocked
-// connection is a timeout, never an error.
-const curlTimeouts = "--connect-timeout 3 --max-time 10"
+// curlTimeouts keep a failing probe short; blockedTimeouts a forbidden one:
+// AWS drops silently, so a blocked connection is a timeout, never an error,
+// and in the twin an open one answers within milliseconds.
+const (
+	curlTimeouts    = "--connect-timeout 3 --max-time 10"
+	blockedTimeouts = "--connect-timeout 1 --max-time 5"
+)
 
 // Probes lists what the twin tries: from every client, the seed's curl of
 // the ALB's DNS name and of each private name aliasing it, the stack's
@@ -73,6 +79,20 @@ func (t *Twin) Probes() []Probe {
 			if lb.DNSName != "" {
 				out = append(out, Probe{Path: "P1", Name: "client → ALB by its DNS name", From: c.Name, Required: true, Expect: HTTPOK,
 					Command: []string{"curl -v " + curlTimeouts + " http://" + lb.DNSName + "/"}})
+			}
+			// The name answers with every node and curl moves on from one
+			// that does not answer: each node is tried on its own too, as
+			// a client of that AZ's address would.
+			for _, n := range t.nodesOf(lb.ID) {
+				target := "http://" + n.Addr.Addr().String() + "/"
+				if lb.DNSName != "" {
+					target = fmt.Sprintf("--resolve %s:80:%s http://%s/", lb.DNSName, n.Addr.Addr(), lb.DNSName)
+				}
+				if !t.listensOn(lb.ID, 80) {
+					continue // the seed's curl is to port 80; no such listener, no probe
+				}
+				out = append(out, Probe{Path: "P1", Name: "client → " + n.Name, From: c.Name, Required: true, Expect: HTTPOK,
+					Command: []string{"curl -sS " + curlTimeouts + " " + target}})
 			}
 			for _, r := range m.Records {
 				if m.AliasOf(r) == lb {
@@ -104,18 +124,42 @@ func (t *Twin) Probes() []Probe {
 				}
 				for _, tg := range li.Group.Targets {
 					out = append(out, Probe{Path: "F2", Name: "client straight to a web server, past the ALB", From: c.Name, Expect: Blocked,
-						Command: []string{fmt.Sprintf("curl -sS %s http://%s/", curlTimeouts, tg.Addr)}})
+						Command: []string{fmt.Sprintf("curl -sS %s http://%s/", blockedTimeouts, tg.Addr)}})
 				}
 			}
 		}
 		for _, o := range clients {
 			if o.VPC != c.VPC {
 				out = append(out, Probe{Path: "F4", Name: "client → another consumer's client", From: c.Name, Expect: Blocked,
-					Command: []string{fmt.Sprintf("curl -sS %s http://%s:22/", curlTimeouts, o.Addr.Addr())}})
+					Command: []string{fmt.Sprintf("curl -sS %s http://%s:22/", blockedTimeouts, o.Addr.Addr())}})
 			}
 		}
 	}
 	return dedupe(out)
+}
+
+// nodesOf returns a load balancer's nodes.
+func (t *Twin) nodesOf(lbID string) []*ENI {
+	for _, lb := range t.Spec.LBs {
+		if lb.ID == lbID {
+			return lb.Nodes
+		}
+	}
+	return nil
+}
+
+// listensOn says whether a load balancer has a listener on the port.
+func (t *Twin) listensOn(lbID string, port int) bool {
+	for _, lb := range t.Spec.LBs {
+		if lb.ID == lbID {
+			for _, l := range lb.Listeners {
+				if l.Port == port {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // clients are the instances tagged Role=client.
@@ -165,12 +209,27 @@ func dedupe(ps []Probe) []Probe {
 	return out
 }
 
-// RunProbes runs the probes one after the other.
+// probeParallel is how many probes run at once: they are independent,
+// and most of a probe's time is waiting (a blocked one waits for its
+// timeout).
+const probeParallel = 4
+
+// RunProbes runs the probes, several at once, and returns the results in
+// the probes' order.
 func (t *Twin) RunProbes(ctx context.Context, ps []Probe) []Result {
-	var out []Result
-	for _, p := range ps {
-		out = append(out, t.RunProbe(ctx, p))
+	out := make([]Result, len(ps))
+	sem := make(chan struct{}, probeParallel)
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			out[i] = t.RunProbe(ctx, p)
+		}()
 	}
+	wg.Wait()
 	return out
 }
 

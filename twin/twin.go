@@ -138,13 +138,15 @@ func (t *Twin) Close() error {
 	t.closed = true
 	t.mu.Unlock()
 	var errs []error
+	// Services first (health checks dial into the instances), then the
+	// instances' processes, then the namespaces.
+	t.cancel()
+	t.wg.Wait()
 	for e, h := range t.hosts {
 		if err := h.Stop(); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
 		}
 	}
-	t.cancel()
-	t.wg.Wait()
 	if err := t.sh.teardown(); err != nil {
 		errs = append(errs, err)
 	}

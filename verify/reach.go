@@ -467,22 +467,31 @@ func (m *Model) reach(src, dst *node, pr portRange, md mode) []Hop {
 			}
 		}
 	}
+	// Network ACLs guard a subnet's edge: traffic between two interfaces of
+	// one subnet crosses none.
+	sameSubnet := !src.External && src.Subnet != nil && dst.Subnet != nil && src.Subnet.ID == dst.Subnet.ID
+	nacl := func(step string, s *Subnet, egress bool, peer *node, pr portRange) {
+		if sameSubnet {
+			return
+		}
+		ok, d := m.naclAllows(s, egress, peer, pr, md)
+		add(step, ok, d)
+	}
+	if sameSubnet {
+		add("NACLs", true, fmt.Sprintf("both ends are in subnet %s: no network ACL is crossed", src.Subnet.Name))
+	}
 	if !src.External {
 		ok, d := m.sgAllows(src.SGs, true, dst, pr, md, refOK)
 		add("source SG egress", ok, d)
-		ok, d = m.naclAllows(src.Subnet, true, dst, pr, md)
-		add("source NACL out", ok, d)
+		nacl("source NACL out", src.Subnet, true, dst, pr)
 	}
-	ok, d := m.naclAllows(dst.Subnet, false, src, pr, md)
-	add("destination NACL in", ok, d)
-	ok, d = m.sgAllows(dst.SGs, false, src, pr, md, refOK)
+	nacl("destination NACL in", dst.Subnet, false, src, pr)
+	ok, d := m.sgAllows(dst.SGs, false, src, pr, md, refOK)
 	add("destination SG ingress", ok, d)
-	ok, d = m.naclAllows(dst.Subnet, true, src, eph, md)
-	add("destination NACL out (replies)", ok, d)
+	nacl("destination NACL out (replies)", dst.Subnet, true, src, eph)
 	hops = append(hops, back...)
 	if !src.External {
-		ok, d = m.naclAllows(src.Subnet, false, dst, eph, md)
-		add("source NACL in (replies)", ok, d)
+		nacl("source NACL in (replies)", src.Subnet, false, dst, eph)
 	}
 	return hops
 }

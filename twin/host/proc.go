@@ -23,13 +23,27 @@ func nsOf(name string) (nsID, error) {
 	return nsID{uint64(st.Dev), st.Ino}, nil
 }
 
-// notOwn refuses a namespace that this process or pid 1 is in: killing
-// "its" processes would kill the machine's.
-func notOwn(id nsID, kind string) error {
-	for _, p := range []string{"/proc/self/ns/" + kind, "/proc/1/ns/" + kind} {
-		if own, err := nsOf(p); err == nil && own == id {
-			return fmt.Errorf("refusing: %s is the machine's own %s namespace", p, kind)
+// own holds this process's namespaces as they were when it started. Later,
+// /proc/self names the main thread's, which may be inside a twin namespace
+// for a moment (a service dialling from there).
+var own = map[string]nsID{}
+
+func init() {
+	for _, kind := range []string{"net", "mnt"} {
+		if id, err := nsOf("/proc/self/ns/" + kind); err == nil {
+			own[kind] = id
 		}
+	}
+}
+
+// notOwn refuses a namespace that this process started in or pid 1 is in:
+// killing "its" processes would kill the machine's.
+func notOwn(id nsID, kind string) error {
+	if o, ok := own[kind]; ok && o == id {
+		return fmt.Errorf("refusing: /proc/self/ns/%s is the machine's own %s namespace", kind, kind)
+	}
+	if o, err := nsOf("/proc/1/ns/" + kind); err == nil && o == id {
+		return fmt.Errorf("refusing: /proc/1/ns/%s is the machine's own %s namespace", kind, kind)
 	}
 	return nil
 }
