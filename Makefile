@@ -7,13 +7,15 @@ TOOLS := $(GO) tool -modfile=tools/go.mod
 DEVTOOLS := $(GO) run -tags devtools .
 STACK ?= dev
 
-.PHONY: test unit lint verify bench picture emulator integration figures local local-preview local-destroy local-stop
+.PHONY: test unit lint verify bench picture emulator integration figures local local-preview local-destroy local-stop twin
 
 ## test: everything CI runs: lint, unit tests, the verifier on the plan, and
 ## the emulator run.
 test: lint unit verify integration
 
-## unit: the unit tests: the program under Pulumi mocks, the verifier.
+## unit: the unit tests: the program under Pulumi mocks, the verifier, and
+## the twin (as root: its packages, the seed's transcript on the plan, the
+## differential against the verifier).
 unit:
 	$(GO) test ./...
 
@@ -35,6 +37,15 @@ verify:
 	@out=; if command -v dot >/dev/null; then out="--out .cache/verify"; \
 	else echo "verify: no Graphviz 'dot' on the PATH: no picture (apt-get install graphviz)" >&2; fi; \
 	$(DEVTOOLS) verify --stack $(STACK) $(if $(STATE),--state $(STATE)) $(if $(JSON),--json) $$out
+
+## twin: build the data-plane twin of the state `make local` left (else the
+## plan of STACK, or STATE=export.json) in network namespaces, run the seed's
+## commands and the forbidden probes on its instances, and tear it down. As
+## root. HEALTH_INTERVAL=2s shortens the target group's health-check
+## interval (demos and tests only). `go run -tags devtools . twin exec
+## <instance> -- <command>` runs one command there, `twin shell <instance>` a shell.
+twin:
+	$(DEVTOOLS) twin --stack $(STACK) $(if $(STATE),--state $(STATE)) $(if $(HEALTH_INTERVAL),--health-interval $(HEALTH_INTERVAL))
 
 ## picture: redraw docs/topology.{svg,png} (the README's picture) from the dev plan.
 picture:
@@ -77,7 +88,11 @@ integration: emulator
 	$(GO) test -tags integration -run '^(TestMotoPatches|TestEmulator)$$' -parallel 4 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
 
 ## figures: the emulator run's timings: the three scenarios one at a time
-## (no contention between them), then the table.
+## (no contention between them), then the table; then the twin's: up, first
+## 200 and teardown (dev and 3 consumers), and the differential suite's time.
 figures: emulator
 	$(GO) test -tags integration -run '^TestEmulator$$/^(peering|transitGateway|peering-3-consumers)$$' -parallel 1 -count=1 -timeout 40m .
 	@cat .cache/emulator/figures.md
+	$(GO) test -run '^$$' -bench '^BenchmarkTwin$$' -benchtime 1x -count=1 .
+	@start=$$SECONDS; $(GO) test -run '^TestTwinAgreesWithTheVerifier$$' -count=1 . >/dev/null; \
+	echo "twin differential suite (23 mutations, twin and verifier): $$((SECONDS - start)) s"

@@ -150,6 +150,13 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 		t.Errorf("verifier on the deployed state:\n%s", r.Text())
 	}
 
+	// …and the twin of the same state: the seed's commands, really run.
+	results, health := runTwin(t, g)
+	if f := failures(results); f != "" {
+		t.Errorf("twin of the deployed state:\n%s", f)
+	}
+	assert.Len(t, health, cfg.WebCount, "every web server logged the ALB's health checks")
+
 	// 5. destroy leaves nothing the program created
 	start = time.Now()
 	_, err = s.Destroy(ctx, optdestroy.ProgressStreams(log))

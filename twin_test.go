@@ -195,3 +195,43 @@ func twinMutations(t *testing.T) []planMutation {
 		{name: "endpoint group admits another CIDR", g: mutate(t, def, tIngress, "hello-world-bar-endpoint-https-in", set("cidrIpv4", "10.99.0.0/16"))},
 	}
 }
+
+// The twin's figures (make figures): from the start of Up to the first
+// page a client gets through alb.home, with the state's own health-check
+// interval (the ALB fails open, so the page does not wait for the checks),
+// and the teardown. It asserts nothing about time.
+func BenchmarkTwin(b *testing.B) {
+	for _, sc := range []struct {
+		name string
+		o    map[string]string
+	}{{"dev", nil}, {"3-consumers", map[string]string{"consumerVpcs": threeConsumers}}} {
+		b.Run(sc.name, func(b *testing.B) {
+			needTwin(b)
+			g := mustPlan(b, sc.o).Graph
+			ctx := context.Background()
+			for b.Loop() {
+				start := time.Now()
+				tw, err := twin.Up(ctx, g, twin.Options{})
+				require.NoError(b, err)
+				up := time.Since(start)
+				var first twin.Probe
+				for _, p := range tw.Probes() {
+					if p.Path == "P1" && strings.Contains(p.Name, "private name") {
+						first = p
+						break
+					}
+				}
+				require.NotEmpty(b, first.From, "a private-name probe")
+				for r := tw.RunProbe(ctx, first); !r.OK; r = tw.RunProbe(ctx, first) {
+					require.Less(b, time.Since(start), 2*time.Minute, "no 200: %s", r.Outcome)
+				}
+				firstOK := time.Since(start)
+				t0 := time.Now()
+				require.NoError(b, tw.Close())
+				b.ReportMetric(up.Seconds(), "s-up")
+				b.ReportMetric(firstOK.Seconds(), "s-to-first-200")
+				b.ReportMetric(time.Since(t0).Seconds(), "s-teardown")
+			}
+		})
+	}
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/internal-alb/internal-alb/twin/host"
 )
@@ -59,7 +60,15 @@ func newShell() (*shell, error) {
 			return nil, fmt.Errorf("state folder: %w", err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(dir, "owner"), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+	// Written aside and renamed, so that Leftovers in another process reads
+	// the whole pid or no file, never an empty one.
+	tmp := filepath.Join(dir, "owner.new")
+	err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())), 0o600)
+	if err == nil {
+		err = os.Rename(tmp, filepath.Join(dir, "owner"))
+	}
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("state folder: %w", err)
 	}
 	return &shell{run: run, dir: dir, handles: map[string]netns.NsHandle{}}, nil
@@ -215,42 +224,46 @@ func removeNetNS(name string) error {
 	if err := host.KillNetNS(p); err != nil {
 		return fmt.Errorf("namespace %s: %w", name, err)
 	}
-	if err := netns.DeleteNamed(name); err != nil && !errors.Is(err, os.ErrNotExist) {
+	// A run killed inside netns.NewNamed, between creating the file and
+	// mounting the namespace on it, left a plain file: nothing to unmount
+	// (EINVAL), but the file goes all the same.
+	if err := unix.Unmount(p, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("namespace %s: unmount: %w", name, err)
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("namespace %s: %w", name, err)
 	}
 	return nil
 }
 
-// Leftovers removes what crashed runs left behind: every namespace whose
-// name starts with the prefix and whose run's owner is no longer alive, and
-// those runs' state folders. It returns the names it removed.
+// Leftovers removes what crashed runs left behind: the namespaces of every
+// run (named Prefix and four hex digits) whose owner is no longer alive,
+// with every process in them, then those runs' state folders. A namespace
+// whose run has no state folder left (a teardown that crashed itself) goes
+// too; one whose name starts with the prefix but is no run's is left alone.
+// It returns the names of the namespaces it removed.
 func Leftovers() ([]string, error) {
 	var removed []string
 	var errs []error
+	// Whether a run lives is read when its first namespace or its folder is
+	// met, not before: a run that starts meanwhile makes its folder and
+	// owner file before its first namespace.
 	alive := map[string]bool{}
-	runs, _ := os.ReadDir(StateRoot)
-	for _, r := range runs {
-		b, err := os.ReadFile(filepath.Join(StateRoot, r.Name(), "owner"))
-		pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil && time.Since(modTime(r)) < time.Minute {
-			alive[r.Name()] = true // a run that is still writing its owner file
-			continue
+	lives := func(run string) bool {
+		a, ok := alive[run]
+		if !ok {
+			a = ownerAlive(run)
+			alive[run] = a
 		}
-		if pid > 0 && (pid == os.Getpid() || syscall.Kill(pid, 0) == nil) {
-			alive[r.Name()] = true
-			continue
-		}
-		if err := os.RemoveAll(filepath.Join(StateRoot, r.Name())); err != nil {
-			errs = append(errs, err)
-		}
+		return a
 	}
+	// Namespaces (and their processes) first: the processes of a crashed
+	// run's instances may write into its folder until they are killed.
 	entries, _ := os.ReadDir(netnsDir)
 	for _, e := range entries {
 		n := e.Name()
-		if !strings.HasPrefix(n, Prefix) || !strings.Contains(n, "-") {
-			continue
-		}
-		if alive[n[:strings.Index(n, "-")]] {
+		run := runOf(n)
+		if run == "" || lives(run) {
 			continue
 		}
 		if err := removeNetNS(n); err != nil {
@@ -259,12 +272,51 @@ func Leftovers() ([]string, error) {
 		}
 		removed = append(removed, n)
 	}
+	runs, _ := os.ReadDir(StateRoot)
+	for _, r := range runs {
+		if lives(r.Name()) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(StateRoot, r.Name())); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return removed, errors.Join(errs...)
 }
 
-func modTime(e os.DirEntry) time.Time {
-	if fi, err := e.Info(); err == nil {
-		return fi.ModTime()
+// runOf is the run a namespace belongs to ("iat3f2a" for
+// "iat3f2a-vpc-foo"), or "" when the name is not one the twin makes.
+func runOf(ns string) string {
+	run, _, ok := strings.Cut(ns, "-")
+	digits, hasPrefix := strings.CutPrefix(run, Prefix)
+	if !ok || !hasPrefix || len(digits) != 4 {
+		return ""
 	}
-	return time.Time{}
+	for _, c := range digits {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return ""
+		}
+	}
+	return run
+}
+
+// ownerAlive tells whether a run's owner process lives. A run without a
+// state folder has none; one whose owner file is missing or unreadable
+// lives for a minute after its folder last changed: it may be writing it.
+func ownerAlive(run string) bool {
+	dir := filepath.Join(StateRoot, run)
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return false
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "owner"))
+	pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || perr != nil || pid <= 0 {
+		return time.Since(fi.ModTime()) < time.Minute
+	}
+	if pid == os.Getpid() {
+		return true
+	}
+	err = syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }

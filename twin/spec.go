@@ -247,6 +247,7 @@ func (p *planner) plan() (*Spec, error) {
 			p.note("interface endpoint %s (%s): its ENIs exist but serve nothing (the twin serves only the Lambda API)", ep.Name, ep.Service)
 		}
 	}
+	p.s.Notes = append(p.s.Notes, unmodelled(m.Graph)...)
 	p.peerings()
 	p.tgws()
 	p.routes()

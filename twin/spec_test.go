@@ -209,3 +209,12 @@ func TestFirewallRuleset(t *testing.T) {
 	// established and the resolver's two protocols.
 	assert.Len(t, out.rules, 2+2)
 }
+
+func TestPlanNamesWhatItDoesNotModel(t *testing.T) {
+	g := fixture.Add(fixture.Default(), "aws:networkfirewall/firewall:Firewall", "inspect", map[string]any{"vpcId": "foo-id"})
+	g = fixture.Add(g, "aws:s3/bucket:Bucket", "logs", map[string]any{})
+	notes := strings.Join(planOf(t, g).Notes, "\n")
+	assert.Contains(t, notes, "the twin does not model aws:networkfirewall/firewall:Firewall (1): it may matter to a probe")
+	assert.Contains(t, notes, "the twin does not model aws:s3/bucket:Bucket (1): it does not touch a probe's path")
+	assert.NotContains(t, notes, "aws:cloudwatch/logGroup:LogGroup", "a type left out on purpose is not reported")
+}

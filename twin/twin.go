@@ -79,7 +79,9 @@ type Twin struct {
 // Up builds the twin of g and starts it: namespaces, links, firewalls, the
 // resolvers, metadata services, ALB nodes and Lambda endpoints, then boots
 // every instance with its user data. On any failure everything made so far
-// is removed. It does not wait for health checks: see WaitHealthy.
+// is removed; so it is when ctx ends before Up is done (a signal: see the
+// twin command), and Up returns ctx's error. It does not wait for health
+// checks: see WaitHealthy.
 func Up(ctx context.Context, g graph.Graph, o Options) (t *Twin, err error) {
 	if o.Log == nil {
 		o.Log = io.Discard
@@ -87,6 +89,9 @@ func Up(ctx context.Context, g graph.Graph, o Options) (t *Twin, err error) {
 	m := verify.BuildModel(g)
 	spec, err := Plan(m)
 	if err != nil {
+		return nil, fmt.Errorf("twin: %w", err)
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("twin: %w", err)
 	}
 	if removed, err := Leftovers(); err != nil {
@@ -115,6 +120,9 @@ func Up(ctx context.Context, g graph.Graph, o Options) (t *Twin, err error) {
 	if err := sh.network(spec); err != nil {
 		return t, fmt.Errorf("twin: %w", err)
 	}
+	if err := ctx.Err(); err != nil {
+		return t, fmt.Errorf("twin: interrupted: %w", err)
+	}
 	if t.ca, err = pki.NewCA("internal-alb twin CA " + sh.run); err != nil {
 		return t, fmt.Errorf("twin: %w", err)
 	}
@@ -123,6 +131,11 @@ func Up(ctx context.Context, g graph.Graph, o Options) (t *Twin, err error) {
 	}
 	if err := t.boot(ctx); err != nil {
 		return t, fmt.Errorf("twin: %w", err)
+	}
+	// A user data script cut short by ctx does not fail boot (as on EC2, a
+	// failing script does not stop its instance); the interruption does.
+	if err := ctx.Err(); err != nil {
+		return t, fmt.Errorf("twin: interrupted: %w", err)
 	}
 	return t, nil
 }
@@ -176,7 +189,10 @@ func (t *Twin) boot(ctx context.Context) error {
 				errs[i] = err
 				return
 			}
-			ud := str(e.Instance.Res, "userData")
+			ud, ok := userDataOf(e.Instance.Res)
+			if !ok {
+				fmt.Fprintf(t.svcLog, "twin: %s: the graph holds only a hash of the user data: the instance boots without it\n", e.Name)
+			}
 			if ud == "" {
 				return
 			}

@@ -1,8 +1,10 @@
 package twin
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/internal-alb/internal-alb/internal/graph"
@@ -102,4 +104,41 @@ func archiveFiles(v any) map[string]string {
 		}
 	}
 	return out
+}
+
+// userDataOf returns an instance's user data script. A state holds the
+// script in the inputs; the provider's outputs keep only its SHA-1, which
+// the twin cannot run (then ok is false).
+func userDataOf(r *graph.Resource) (script string, ok bool) {
+	if r == nil {
+		return "", true
+	}
+	for _, props := range []map[string]any{r.Inputs, r.Outputs} {
+		if s, _ := props["userData"].(string); s != "" && !isSHA1(s) {
+			return s, true
+		}
+		if s, _ := props["userDataBase64"].(string); s != "" {
+			if b, err := base64.StdEncoding.DecodeString(s); err == nil {
+				return string(b), true
+			}
+		}
+	}
+	for _, props := range []map[string]any{r.Inputs, r.Outputs} {
+		if s, _ := props["userData"].(string); s != "" {
+			return "", false
+		}
+	}
+	return "", true
+}
+
+func isSHA1(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if !strings.ContainsRune("0123456789abcdef", c) {
+			return false
+		}
+	}
+	return true
 }

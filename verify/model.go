@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -623,8 +624,11 @@ func BuildModel(g graph.Graph) *Model {
 		l := &LoadBalancer{ID: resID(r), Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), DNSName: str(r, "dnsName"), ZoneID: str(r, "zoneId"),
 			Internal: boolOr(prop(r, "internal"), false), DropInvalid: boolOr(prop(r, "dropInvalidHeaderFields"), false),
 			Type: firstNonEmpty(str(r, "loadBalancerType"), "application"), Subnets: asStrings(prop(r, "subnets")), SGs: asStrings(prop(r, "securityGroups")), Res: r}
+		// A state lists the subnets twice, as subnets and as subnetMappings.
 		for _, sm := range asList(prop(r, "subnetMappings")) {
-			l.Subnets = append(l.Subnets, asString(asMap(sm)["subnetId"]))
+			if id := asString(asMap(sm)["subnetId"]); id != "" && !slices.Contains(l.Subnets, id) {
+				l.Subnets = append(l.Subnets, id)
+			}
 		}
 		m.LBs[l.ID] = l
 		m.lbList = append(m.lbList, l)

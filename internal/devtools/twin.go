@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -62,11 +63,12 @@ func twinCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) in
 	defer stop()
 
 	start := time.Now()
-	fmt.Fprintf(stdout, "twin: building the data plane of %s (%d resources)\n", from, len(g))
+	// exec and shell keep stdout for the command's own output.
 	var logw io.Writer = stdout
 	if sub != "probes" {
 		logw = stderr
 	}
+	fmt.Fprintf(logw, "twin: building the data plane of %s (%d resources)\n", from, len(g))
 	t, err := twin.Up(ctx, g, twin.Options{HealthInterval: *interval, Log: logw})
 	if err != nil {
 		fmt.Fprintln(stderr, err)
@@ -159,6 +161,9 @@ func twinSummary(s *twin.Spec) string {
 		len(s.VPCs), kinds["instance"], kinds["lbnode"], kinds["endpoint"], len(s.Peerings), len(s.TGWs))
 }
 
+// healthLinesShown is how many of each web server's lines the report shows.
+const healthLinesShown = 6
+
 func twinProbes(ctx context.Context, t *twin.Twin, start time.Time, w io.Writer) int {
 	probes := t.Probes()
 	var results []twin.Result
@@ -180,10 +185,21 @@ func twinProbes(ctx context.Context, t *twin.Twin, start time.Time, w io.Writer)
 		results = append(results, r)
 		printResult(w, r)
 	}
-	fmt.Fprintln(w, "\nhealth checks the web servers logged (from the ALB nodes' addresses):")
-	for name, lines := range t.HealthLines() {
-		for _, l := range lines {
-			fmt.Fprintf(w, "  %s: %s\n", name, l)
+	fmt.Fprintln(w, "\nwhat the web servers logged from the ALB nodes' addresses (health checks, and the requests forwarded), the last lines of each:")
+	lines := t.HealthLines()
+	names := make([]string, 0, len(lines))
+	for n := range lines {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		ls := lines[n]
+		if len(ls) > healthLinesShown {
+			fmt.Fprintf(w, "  %s: … %d earlier lines\n", n, len(ls)-healthLinesShown)
+			ls = ls[len(ls)-healthLinesShown:]
+		}
+		for _, l := range ls {
+			fmt.Fprintf(w, "  %s: %s\n", n, l)
 		}
 	}
 	failed := twin.Failed(results)
