@@ -97,7 +97,7 @@ func TestTwinRunsTheSeedOnThePlan(t *testing.T) {
 			for _, r := range results {
 				paths[r.Path]++
 			}
-			assert.Equal(t, map[string]int{"P1": 4, "P2": 1, "P3": 1, "F2": 2}, paths, "probes per path: P1 by name, by alb.home and to each of the two nodes")
+			assert.Equal(t, map[string]int{"P1": 4, "P2": 1, "P3": 1, "F1": 2, "F2": 2}, paths, "probes per path: P1 by name, by alb.home and to each of the two nodes; F1 to each node")
 			require.Len(t, health, 2, "both web servers logged health checks")
 			for web, lines := range health {
 				for _, l := range lines {
@@ -109,7 +109,7 @@ func TestTwinRunsTheSeedOnThePlan(t *testing.T) {
 }
 
 // twinPaths are the verifier's paths the twin's probes mirror.
-var twinPaths = []string{"P1", "P2", "P3", "F2"}
+var twinPaths = []string{"P1", "P2", "P3", "F1", "F2"}
 
 // verdicts reduces a verifier report to OK per path (every instance of the
 // path as it must be).
@@ -186,6 +186,7 @@ func twinMutations(t *testing.T) []planMutation {
 				"P1": {false, "the verifier does not run user data: nothing listens on 8080, the ALB answers 502"},
 				"P2": {false, "the verifier does not run user data: the health checks are refused"}}},
 		{name: "NACL denies the return range", g: returnDeny},
+		{name: "VPC DNS support off", g: mutate(t, def, tVpc, "bar", set("enableDnsSupport", false))},
 		{name: "peering not accepted", g: mutate(t, def, tPeering, "peering-foo-bar", func(p map[string]any) {
 			p["autoAccept"] = false
 			p["acceptStatus"] = "pending-acceptance"

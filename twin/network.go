@@ -37,6 +37,14 @@ func (sh *shell) network(s *Spec) error {
 			return fmt.Errorf("transit gateway %s: %w", t.Name, err)
 		}
 	}
+	if in := s.Internet; in != nil {
+		if _, err := sh.netns(in.NS); err != nil {
+			return err
+		}
+		if err := sh.addrOnLo(in.NS, in.Addr); err != nil {
+			return fmt.Errorf("internet: %w", err)
+		}
+	}
 	routerOf := map[string]*VPCSpec{}
 	for _, v := range s.VPCs {
 		routerOf[v.ID] = v
@@ -55,7 +63,7 @@ func (sh *shell) network(s *Spec) error {
 		if err := sh.sysctl(e.NS, "ipv4.conf.all.rp_filter", "0"); err != nil {
 			return fmt.Errorf("%s: %w", e.Name, err)
 		}
-		if err := eniFirewall(e, v.Resolver).apply(int(sh.handles[e.NS])); err != nil {
+		if err := eniFirewall(e, v.DHCPResolver).apply(int(sh.handles[e.NS])); err != nil {
 			return fmt.Errorf("%s: security groups: %w", e.Name, err)
 		}
 	}
@@ -68,6 +76,13 @@ func (sh *shell) network(s *Spec) error {
 		for _, l := range t.Links {
 			if err := sh.veth(l.A, l.AName, l.AAddr, l.B, l.BName, l.BAddr); err != nil {
 				return fmt.Errorf("transit gateway attachment %s: %w", l.Name, err)
+			}
+		}
+	}
+	if in := s.Internet; in != nil {
+		for _, l := range in.Links {
+			if err := sh.veth(l.A, l.AName, l.AAddr, l.B, l.BName, l.BAddr); err != nil {
+				return fmt.Errorf("%s: %w", l.Name, err)
 			}
 		}
 	}
@@ -125,6 +140,15 @@ func (sh *shell) router(v *VPCSpec, s *Spec) error {
 	}
 	for _, t := range s.TGWs {
 		for _, l := range t.Links {
+			if l.A == v.NS {
+				if err := sh.rule(v.NS, l.AName, localTable); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if s.Internet != nil {
+		for _, l := range s.Internet.Links {
 			if l.A == v.NS {
 				if err := sh.rule(v.NS, l.AName, localTable); err != nil {
 					return err

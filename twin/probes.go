@@ -116,6 +116,22 @@ func (t *Twin) Probes() []Probe {
 	if len(t.nodes) > 0 {
 		out = append(out, Probe{Path: "P2", Name: "ALB nodes → every registered target (health checks)", Required: true, Expect: AllHealthy})
 	}
+	if t.inet != nil {
+		// From outside: the ALB's name is in public DNS, with the nodes'
+		// private addresses for an internal ALB; those must not be reachable.
+		for _, lb := range t.Spec.LBs {
+			for _, li := range lb.Listeners {
+				for _, n := range lb.Nodes {
+					target := fmt.Sprintf("http://%s:%d/", n.Addr.Addr(), li.Port)
+					if lb.DNSName != "" {
+						target = fmt.Sprintf("--resolve %s:%d:%s http://%s:%d/", lb.DNSName, li.Port, n.Addr.Addr(), lb.DNSName, li.Port)
+					}
+					out = append(out, Probe{Path: "F1", Name: "the internet → " + n.Name, From: Internet, Expect: Blocked,
+						Command: []string{"curl -sS " + blockedTimeouts + " " + target}})
+				}
+			}
+		}
+	}
 	for _, c := range clients {
 		for _, lb := range t.Spec.LBs {
 			for _, li := range lb.Listeners {
@@ -304,7 +320,10 @@ func judge(e Expect, code int, out string) (bool, string) {
 		case 0:
 			return false, "OPEN: " + firstNonEmpty(httpStatus(out), "it answered")
 		case 7:
-			return false, "OPEN: the packets got there (connection refused by the instance)"
+			if strings.Contains(out, "Connection refused") {
+				return false, "OPEN: the packets got there (connection refused by the instance)"
+			}
+			return true, "no route: blocked (" + strings.TrimSpace(lastLine(out)) + ")"
 		case 52, 56:
 			return false, "OPEN: the packets got there (no HTTP answer)"
 		}

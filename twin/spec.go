@@ -23,7 +23,19 @@ type Spec struct {
 	TGWs     []*TGWSpec
 	LBs      []*LBSpec
 	Lambda   []*EndpointSpec // Lambda interface endpoints with their ENIs
+	Internet *InternetSpec   // nil when no VPC has an internet gateway
 	Notes    []string        // what the twin picked or could not model
+}
+
+// InternetSpec is a namespace standing for everything outside the VPCs,
+// linked to the router of each VPC with an internet gateway. It routes
+// nothing to private addresses, as the internet does not: what it can reach
+// in a VPC is what AWS would make reachable from outside. The twin gives
+// nothing a public address (see the README), so that is nothing.
+type InternetSpec struct {
+	NS    string
+	Addr  netip.Prefix // one address of a documentation range
+	Links []*Link      // A = the VPC router, B = the internet
 }
 
 // VPCSpec is one VPC's router: its route tables, NACLs and resolver.
@@ -31,12 +43,15 @@ type VPCSpec struct {
 	ID, Name string
 	NS       string // router namespace (short name, without the run prefix)
 	CIDRs    []netip.Prefix
-	// Resolver is the Amazon-provided DNS server (base + 2); invalid when
-	// the VPC has DNS support off: nothing answers there.
+	// Resolver is where the Amazon-provided DNS server answers (base + 2);
+	// invalid when the VPC has DNS support off: nothing answers there.
 	Resolver netip.Addr
-	Tables   []*Table
-	NACLs    []*NACLSpec
-	model    *verify.VPC
+	// DHCPResolver is the nameserver the VPC's instances are given: base +
+	// 2 whether or not anything answers there.
+	DHCPResolver netip.Addr
+	Tables       []*Table
+	NACLs        []*NACLSpec
+	model        *verify.VPC
 }
 
 // Table is one VPC route table as a kernel routing table of the router.
@@ -199,8 +214,11 @@ func (p *planner) plan() (*Spec, error) {
 	}
 	for i, v := range m.VPCList() {
 		vs := &VPCSpec{ID: v.ID, Name: v.Name, NS: fmt.Sprintf("v%d", i), CIDRs: v.CIDRs, model: v}
-		if v.DNSSupport && len(v.CIDRs) > 0 {
-			vs.Resolver = nth(v.CIDRs[0], 2)
+		if len(v.CIDRs) > 0 {
+			vs.DHCPResolver = nth(v.CIDRs[0], 2)
+			if v.DNSSupport {
+				vs.Resolver = vs.DHCPResolver
+			}
 		}
 		p.vpcs[v.ID] = vs
 		p.s.VPCs = append(p.s.VPCs, vs)
@@ -250,6 +268,7 @@ func (p *planner) plan() (*Spec, error) {
 	p.s.Notes = append(p.s.Notes, unmodelled(m.Graph)...)
 	p.peerings()
 	p.tgws()
+	p.internet()
 	p.routes()
 	p.nacls()
 	for _, e := range p.s.ENIs {
@@ -402,6 +421,21 @@ func (p *planner) link(id, name, a, b, avpc, bvpc, kind string) *Link {
 		AAddr: netip.PrefixFrom(base.Next(), 30), BAddr: netip.PrefixFrom(base.Next().Next(), 30), AVPC: avpc, BVPC: bvpc}
 }
 
+// internet links every VPC with an internet gateway to the internet
+// namespace.
+func (p *planner) internet() {
+	for _, v := range p.m.VPCList() {
+		if len(v.IGWs) == 0 {
+			continue
+		}
+		if p.s.Internet == nil {
+			p.s.Internet = &InternetSpec{NS: "inet", Addr: netip.MustParsePrefix("198.51.100.10/32")}
+		}
+		vs := p.vpcs[v.ID]
+		p.s.Internet.Links = append(p.s.Internet.Links, p.link(v.IGWs[0], "internet gateway of "+v.Name, vs.NS, p.s.Internet.NS, v.ID, "", "g"))
+	}
+}
+
 func (p *planner) tgws() {
 	for i, id := range sortedKeys(p.m.TGWs) {
 		t := p.m.TGWs[id]
@@ -474,10 +508,14 @@ func (p *planner) routes() {
 			for _, c := range vs.CIDRs {
 				t.Routes = append(t.Routes, RouteSpec{Dest: c, Blackhole: true, Why: "local: no ENI at that address"})
 			}
+			seen := map[netip.Prefix]bool{}
 			for _, r := range rt.Routes {
-				if r.Kind == "local" {
+				// A refreshed state lists a route twice: in the table's
+				// routes and as its own resource.
+				if r.Kind == "local" || seen[r.Dest] {
 					continue
 				}
+				seen[r.Dest] = true
 				if rs, ok := p.route(vs, r); ok {
 					t.Routes = append(t.Routes, rs)
 				} else {
@@ -500,6 +538,15 @@ func (p *planner) route(vs *VPCSpec, r verify.Route) (RouteSpec, bool) {
 				return RouteSpec{Dest: r.Dest, Link: l.AName, Via: l.BAddr.Addr(), Why: "peering " + l.Name}, true
 			case l.BVPC:
 				return RouteSpec{Dest: r.Dest, Link: l.BName, Via: l.AAddr.Addr(), Why: "peering " + l.Name}, true
+			}
+		}
+	case "igw":
+		if p.s.Internet == nil || !slices.Contains(p.m.VPCs[vs.ID].IGWs, r.Target) {
+			break
+		}
+		for _, l := range p.s.Internet.Links {
+			if l.AVPC == vs.ID {
+				return RouteSpec{Dest: r.Dest, Link: l.AName, Via: l.BAddr.Addr(), Why: "internet gateway " + r.Target}, true
 			}
 		}
 	case "tgw":

@@ -125,8 +125,16 @@ func TestPlanDefaultFixture(t *testing.T) {
 	// The local route: each ENI of the VPC, the rest dropped.
 	assert.Equal(t, client.Link, routeTo(ct, "10.3.1.10/32").Link)
 	assert.True(t, routeTo(ct, "10.3.0.0/16").Blackhole)
-	// The public table's internet route has no target in the twin.
-	assert.Contains(t, strings.Join(s.Notes, "\n"), "0.0.0.0/0 → foo-igw-id (igw) has no target in the twin: not installed")
+	// The public tables send the internet to the internet namespace, which
+	// routes nothing back to a private address.
+	require.NotNil(t, s.Internet)
+	require.Len(t, s.Internet.Links, 2)
+	bastion := eniNamed(t, s, "foo-bastion")
+	r = routeTo(tableOf(s, bastion.Table), "0.0.0.0/0")
+	require.NotNil(t, r)
+	assert.Equal(t, s.Internet.Links[0].AName, r.Link)
+	assert.False(t, r.Blackhole)
+	assert.Nil(t, routeTo(wt, "0.0.0.0/0"), "the private tables have no internet route (no NAT)")
 }
 
 func TestPlanPeeringNotActive(t *testing.T) {
@@ -217,4 +225,19 @@ func TestPlanNamesWhatItDoesNotModel(t *testing.T) {
 	assert.Contains(t, notes, "the twin does not model aws:networkfirewall/firewall:Firewall (1): it may matter to a probe")
 	assert.Contains(t, notes, "the twin does not model aws:s3/bucket:Bucket (1): it does not touch a probe's path")
 	assert.NotContains(t, notes, "aws:cloudwatch/logGroup:LogGroup", "a type left out on purpose is not reported")
+}
+
+// A refreshed state lists a route both in its table's routes and as its
+// own resource: the table gets it once.
+func TestPlanRouteListedTwice(t *testing.T) {
+	g := fixture.Set(fixture.Default(), "bar-private-rt", "routes", []any{map[string]any{"cidrBlock": "10.2.0.0/16", "vpcPeeringConnectionId": "foo-bar-id"}})
+	s := planOf(t, g)
+	client := eniNamed(t, s, "bar-client")
+	n := 0
+	for _, r := range tableOf(s, client.Table).Routes {
+		if r.Dest.String() == "10.2.0.0/16" {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n)
 }

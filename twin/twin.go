@@ -69,6 +69,7 @@ type Twin struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	hosts  map[*ENI]*host.Host
+	inet   *host.Host // a host on the internet namespace, for the probes from outside
 	ca     *pki.CA
 	nodes  []*albNode
 	svcLog *lockedWriter
@@ -160,6 +161,11 @@ func (t *Twin) Close() error {
 			errs = append(errs, fmt.Errorf("%s: %w", e.Name, err))
 		}
 	}
+	if t.inet != nil {
+		if err := t.inet.Stop(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if err := t.sh.teardown(); err != nil {
 		errs = append(errs, err)
 	}
@@ -172,6 +178,14 @@ func (t *Twin) boot(ctx context.Context) error {
 	if t.ca != nil {
 		pem = t.ca.CertPEM()
 	}
+	if in := t.Spec.Internet; in != nil {
+		// No resolver: the internet's DNS is not modelled (probes name the
+		// addresses it would answer).
+		t.inet = &host.Host{Name: Internet, NetNS: t.sh.path(in.NS), Dir: filepath.Join(t.sh.dir, "hosts", in.NS), Hostname: "outside.example", ExtraCA: pem}
+		if err := t.inet.Start(ctx); err != nil {
+			return err
+		}
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(t.Spec.ENIs))
 	for i, e := range t.Spec.ENIs {
@@ -180,7 +194,7 @@ func (t *Twin) boot(ctx context.Context) error {
 		}
 		v := t.vpc(e.VPC)
 		h := &host.Host{Name: e.Name, NetNS: t.sh.path(e.NS), Dir: filepath.Join(t.sh.dir, "hosts", e.NS),
-			Hostname: hostname(e, t.Spec.Region), Resolver: v.Resolver, ExtraCA: pem}
+			Hostname: hostname(e, t.Spec.Region), Resolver: v.DHCPResolver, ExtraCA: pem}
 		t.hosts[e] = h
 		wg.Add(1)
 		go func() {
@@ -219,8 +233,15 @@ func (t *Twin) Hosts() []string {
 	return out
 }
 
-// Host returns an instance's host by instance name, id or private address.
+// Internet names the host outside the VPCs, for Host and the probes.
+const Internet = "internet"
+
+// Host returns an instance's host by instance name, id or private address,
+// or the host outside the VPCs (Internet; its ENI is nil).
 func (t *Twin) Host(name string) (*host.Host, *ENI, error) {
+	if name == Internet && t.inet != nil {
+		return t.inet, nil, nil
+	}
 	var known []string
 	for _, e := range t.Spec.ENIs {
 		if e.Kind != "instance" {

@@ -48,7 +48,7 @@ type Host struct {
 	NetNS    string     // path of the instance's network namespace, e.g. /run/netns/iat1234-i-web1
 	Dir      string     // private directory for the instance's state: created by Start, removed by the caller after Stop
 	Hostname string     // e.g. ip-10-2-1-10.ap-northeast-1.compute.internal
-	Resolver netip.Addr // the VPC's DNS resolver, the nameserver of /etc/resolv.conf
+	Resolver netip.Addr // the VPC's DNS resolver, the nameserver of /etc/resolv.conf (none when invalid)
 	ExtraCA  []byte     // PEM of the twin's CA, trusted on the instance besides the machine's CAs
 
 	mu      sync.Mutex

@@ -103,9 +103,6 @@ func planBoot(in bootInput) (bootPlan, error) {
 	if in.Hostname == "" {
 		return p, errors.New("Hostname is empty")
 	}
-	if !in.Resolver.IsValid() {
-		return p, errors.New("Resolver is not set")
-	}
 	if !filepath.IsAbs(in.Dir) {
 		return p, fmt.Errorf("Dir %q is not absolute", in.Dir)
 	}
@@ -253,7 +250,11 @@ func resolvConf(name, hostname string, resolver netip.Addr) []byte {
 		fmt.Fprintf(&b, "search %s\n", domain)
 	}
 	fmt.Fprintf(&b, "options timeout:2 attempts:5\n")
-	fmt.Fprintf(&b, "nameserver %s\n", resolver)
+	if resolver.IsValid() {
+		fmt.Fprintf(&b, "nameserver %s\n", resolver)
+	} else {
+		fmt.Fprintf(&b, "; no resolver\n")
+	}
 	return []byte(b.String())
 }
 

@@ -123,7 +123,6 @@ func TestPlanBootErrors(t *testing.T) {
 		want   string
 	}{
 		{"no hostname", func(in *bootInput) { in.Hostname = "" }, "Hostname is empty"},
-		{"no resolver", func(in *bootInput) { in.Resolver = netip.Addr{} }, "Resolver is not set"},
 		{"relative dir", func(in *bootInput) { in.Dir = "state/web1" }, `Dir "state/web1" is not absolute`},
 		{"comma in dir", func(in *bootInput) { in.Dir = "/tmp/a,b" }, `Dir "/tmp/a,b": an overlay's directories cannot contain ',', ':' or a newline`},
 		{"colon in dir", func(in *bootInput) { in.Dir = "/tmp/a:b" }, `Dir "/tmp/a:b": an overlay's directories cannot contain ',', ':' or a newline`},
