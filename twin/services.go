@@ -255,7 +255,7 @@ func (t *Twin) lambdaEndpoints(ctx context.Context, creds map[string]lambdaapi.I
 			timeout = time.Duration(n) * time.Second
 		}
 		fns = append(fns, lambdaapi.Function{Name: f.Name, ARN: f.ARN, Runtime: f.Runtime, Handler: str(f.Res, "handler"),
-			Code: archiveFiles(f.Res.Prop("code")), Timeout: timeout})
+			Code: codeOf(f.Res), Timeout: timeout})
 	}
 	for _, ep := range t.Spec.Lambda {
 		names := []string{"lambda." + t.Spec.Region + ".amazonaws.com", "*.lambda." + t.Spec.Region + ".vpce.amazonaws.com"}

@@ -204,7 +204,7 @@ func (p *planner) note(format string, a ...any) {
 func (p *planner) plan() (*Spec, error) {
 	m := p.m
 	if len(m.Instances()) == 0 {
-		return nil, fmt.Errorf("the graph has no EC2 instances: nothing to run the probes on")
+		return nil, fmt.Errorf("the graph has no EC2 instances, so there is nothing to run the probes on: give the export of a deployed stack (pulumi stack export) or leave STATE out to use the plan")
 	}
 	// Addresses the graph gives are taken first, so picked ones never clash.
 	for _, in := range m.Instances() {

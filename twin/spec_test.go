@@ -241,3 +241,14 @@ func TestPlanRouteListedTwice(t *testing.T) {
 	}
 	assert.Equal(t, 1, n)
 }
+
+// A refreshed state may keep the function's files only in its inputs.
+func TestCodeFromInputsWhenOutputsLackIt(t *testing.T) {
+	r := &graph.Resource{
+		Inputs:  map[string]any{"code": map[string]any{"assets": map[string]any{"index.mjs": map[string]any{"text": "export const handler = async () => 1"}}}},
+		Outputs: map[string]any{"code": map[string]any{"hash": "abc"}},
+	}
+	assert.Equal(t, map[string]string{"index.mjs": "export const handler = async () => 1"}, codeOf(r))
+	r.Outputs["code"] = map[string]any{"archive": map[string]any{"index.mjs": "from outputs"}}
+	assert.Equal(t, "from outputs", codeOf(r)["index.mjs"])
+}

@@ -81,6 +81,15 @@ func str(r *graph.Resource, name string) string {
 	return r.String(name)
 }
 
+// codeOf reads a function's code: from its outputs, else its inputs (after
+// a refresh, the provider's outputs may hold the archive without its files).
+func codeOf(r *graph.Resource) map[string]string {
+	if files := archiveFiles(r.Outputs["code"]); len(files) > 0 {
+		return files
+	}
+	return archiveFiles(r.Inputs["code"])
+}
+
 // archiveFiles reads a Lambda function's code archive from the graph: a
 // plan holds {"archive": {file: text}}, a state export Pulumi's archive
 // form {"assets": {file: {"text": …}}}.

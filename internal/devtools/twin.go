@@ -59,7 +59,8 @@ func twinCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "twin:", err)
 		return twinBadInput
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C, a CI runner's SIGTERM, a closed terminal: all tear down.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 
 	start := time.Now()
