@@ -11,8 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/internal-alb/internal-alb/verify"
 )
 
 // Expect is what a probe must find.
@@ -434,5 +432,3 @@ func ByPath(rs []Result) map[string]bool {
 	}
 	return out
 }
-
-var _ = verify.AllOK

@@ -207,7 +207,7 @@ func (t *Twin) loadBalancers(ctx context.Context) error {
 
 func (t *Twin) group(gs *GroupSpec) *loadbalancer.Group {
 	g := &loadbalancer.Group{Name: gs.Name, HC: loadbalancer.HealthCheck{Enabled: gs.HCEnabled, Path: gs.HCPath, Port: gs.HCPort, Protocol: "HTTP",
-		Matcher: gs.HCMatcher, Interval: gs.HCInterval, Timeout: gs.HCTimout, HealthyThreshold: gs.Healthy, UnhealthyThreshold: gs.Unhealthy}}
+		Matcher: gs.HCMatcher, Interval: gs.HCInterval, Timeout: gs.HCTimeout, HealthyThreshold: gs.Healthy, UnhealthyThreshold: gs.Unhealthy}}
 	if t.opts.HealthInterval > 0 {
 		g.HC.Interval = t.opts.HealthInterval
 		if g.HC.Timeout >= g.HC.Interval {

@@ -154,15 +154,15 @@ type ListenerSpec struct {
 
 // GroupSpec is a target group with its registered targets.
 type GroupSpec struct {
-	ID, Name             string
-	Protocol             string
-	Port                 int
-	Targets              []TargetSpec
-	HCEnabled            bool
-	HCPath, HCMatcher    string
-	HCPort               int // 0 = traffic port
-	HCInterval, HCTimout time.Duration
-	Healthy, Unhealthy   int
+	ID, Name              string
+	Protocol              string
+	Port                  int
+	Targets               []TargetSpec
+	HCEnabled             bool
+	HCPath, HCMatcher     string
+	HCPort                int // 0 = traffic port
+	HCInterval, HCTimeout time.Duration
+	Healthy, Unhealthy    int
 }
 
 // TargetSpec is a registered target: an instance, on a port.
@@ -266,6 +266,11 @@ func (p *planner) plan() (*Spec, error) {
 		}
 	}
 	p.s.Notes = append(p.s.Notes, unmodelled(m.Graph)...)
+	for _, f := range m.Funcs {
+		if len(codeOf(f.Res)) == 0 {
+			p.note("function %s: the graph holds its code's hash but not its files: an invocation in the twin fails (ImportModuleError); export the state after pulumi up", f.Name)
+		}
+	}
 	p.peerings()
 	p.tgws()
 	p.internet()
@@ -367,7 +372,7 @@ func (p *planner) group(tg *verify.TargetGroup) *GroupSpec {
 	}
 	hc := healthCheckOf(tg)
 	g := &GroupSpec{ID: tg.ID, Name: tg.Name, Protocol: tg.Protocol, Port: tg.Port, HCEnabled: tg.HC.Enabled, HCPath: tg.HC.Path,
-		HCMatcher: hc.matcher, HCInterval: hc.interval, HCTimout: hc.timeout, Healthy: hc.healthy, Unhealthy: hc.unhealthy}
+		HCMatcher: hc.matcher, HCInterval: hc.interval, HCTimeout: hc.timeout, Healthy: hc.healthy, Unhealthy: hc.unhealthy}
 	if g.HCPath == "" {
 		g.HCPath = "/"
 	}
