@@ -141,32 +141,10 @@ func special(objs ...*structpb.Struct) bool {
 	return false
 }
 
-// sameValue reports whether two state values are equal, absent ones
-// included. Two assets or archives are equal when their hashes are.
+// sameValue reports whether two state values are equal, absent ones included.
 func sameValue(a, b *structpb.Value) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
-	if ha := contentHash(a); ha != "" && ha == contentHash(b) {
-		return true
-	}
 	return proto.Equal(a, b)
-}
-
-// The signatures of an asset and an archive under sigKey.
-const (
-	assetSig   = "c44067f5952c0a294b673a41bacd8c17"
-	archiveSig = "0def7320c3a5731c473e5ecbe6d01bc7"
-)
-
-// contentHash is an asset's or archive's hash ("" for any other value). A
-// Read returns an archive by its hash alone, with no files: compared whole,
-// the unchanged code of a Lambda function looked changed, and the refresh
-// replaced the program's archive (its files) in the inputs by the empty one.
-func contentHash(v *structpb.Value) string {
-	f := v.GetStructValue().GetFields()
-	if sig := f[sigKey].GetStringValue(); sig != assetSig && sig != archiveSig {
-		return ""
-	}
-	return f["hash"].GetStringValue()
 }

@@ -161,28 +161,6 @@ func TestKeepUnchangedInputs(t *testing.T) {
 		}
 	})
 
-	t.Run("an archive read back without its files keeps the program's", func(t *testing.T) {
-		archive := func(assets map[string]any) map[string]any {
-			return map[string]any{sigKey: archiveSig, "hash": "5498", "assets": assets}
-		}
-		files := map[string]any{"index.mjs": map[string]any{sigKey: assetSig, "hash": "fbce", "text": "export const handler = 1"}}
-		in := map[string]any{"code": archive(files)}
-		req := &pulumirpc.ReadRequest{Id: "f", Inputs: mustStruct(t, in), Properties: mustStruct(t, in)}
-		read := map[string]any{"code": archive(map[string]any{})}
-		resp := &pulumirpc.ReadResponse{Id: "f", Properties: mustStruct(t, read), Inputs: mustStruct(t, read)}
-		keepUnchangedInputs(req, resp)
-		if !proto.Equal(resp.Inputs, mustStruct(t, in)) {
-			t.Errorf("inputs = %v, want the program's archive with its files", resp.Inputs.AsMap())
-		}
-		// Another hash is another archive: the bridge's value stands.
-		other := map[string]any{"code": map[string]any{sigKey: archiveSig, "hash": "9999", "assets": map[string]any{}}}
-		resp = &pulumirpc.ReadResponse{Id: "f", Properties: mustStruct(t, other), Inputs: mustStruct(t, other)}
-		keepUnchangedInputs(req, resp)
-		if !proto.Equal(resp.Inputs, mustStruct(t, other)) {
-			t.Errorf("inputs = %v, want the bridge's", resp.Inputs.AsMap())
-		}
-	})
-
 	t.Run("import, get and a vanished resource are left alone", func(t *testing.T) {
 		for name, r := range map[string]*pulumirpc.ReadRequest{
 			"import": {Id: "i-1", Inputs: mustStruct(t, oldInputs)},
