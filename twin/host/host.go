@@ -57,7 +57,6 @@ type Host struct {
 	nsenter string        // nsenter's path on the machine
 	holder  *exec.Cmd     // the process that holds the mount namespace
 	pid     int           // holder's pid while running, else 0
-	mnt     nsID          // holder's mount namespace
 	done    chan struct{} // closed when holder has been waited for
 }
 
@@ -238,12 +237,8 @@ func (h *Host) start(ctx context.Context) error {
 	if !ready {
 		return fail(errors.New("mount namespace setup failed"))
 	}
-	mnt, err := nsOf(fmt.Sprintf("/proc/%d/ns/mnt", cmd.Process.Pid))
-	if err != nil {
-		return fail(err)
-	}
 	h.plan, h.copied, h.nsenter = plan, copied, nsenter
-	h.holder, h.pid, h.mnt, h.done = cmd, cmd.Process.Pid, mnt, done
+	h.holder, h.pid, h.done = cmd, cmd.Process.Pid, done
 	return nil
 }
 
@@ -354,31 +349,22 @@ func (h *Host) Stop() error {
 		return nil
 	}
 	var errs []error
-	net, netErr := nsOf(h.NetNS)
-	if netErr == nil {
-		if err := notOwn(net, "net"); err != nil {
-			errs = append(errs, err)
-			netErr = err
-		}
+	// Every process of the instance is in its network namespace (the holder
+	// entered it before making the mount namespace, and every command enters
+	// both), and that namespace lives until the twin removes it after Stop:
+	// its inode cannot be reused meanwhile. The mount namespace's can, as
+	// soon as its last process is gone — by another twin's holder starting
+	// at that moment — so it is never matched on.
+	net, err := nsOf(h.NetNS)
+	if err == nil {
+		err = notOwn(net, "net")
 	}
-	mnt := h.mnt
-	if err := notOwn(mnt, "mnt"); err != nil {
-		// Only if the holder died long ago and its namespace's inode was
-		// reused: match by the network namespace alone.
+	if err != nil {
 		errs = append(errs, err)
-		mnt = nsID{}
-	}
-	err := killAll(fmt.Sprintf("the namespaces of %s", h.Name), func(pid int) bool {
-		if id, err := nsOf(fmt.Sprintf("/proc/%d/ns/mnt", pid)); err == nil && id == mnt {
-			return true
-		}
-		if netErr != nil {
-			return false
-		}
+	} else if err := killAll(fmt.Sprintf("the network namespace of %s", h.Name), func(pid int) bool {
 		id, err := nsOf(fmt.Sprintf("/proc/%d/ns/net", pid))
 		return err == nil && id == net
-	})
-	if err != nil {
+	}); err != nil {
 		errs = append(errs, err)
 	}
 	_ = h.holder.Process.Kill()

@@ -29,7 +29,7 @@ func nsOf(name string) (nsID, error) {
 var own = map[string]nsID{}
 
 func init() {
-	for _, kind := range []string{"net", "mnt"} {
+	for _, kind := range []string{"net"} {
 		if id, err := nsOf("/proc/self/ns/" + kind); err == nil {
 			own[kind] = id
 		}
