@@ -51,7 +51,6 @@ type VPCSpec struct {
 	DHCPResolver netip.Addr
 	Tables       []*Table
 	NACLs        []*NACLSpec
-	model        *verify.VPC
 }
 
 // Table is one VPC route table as a kernel routing table of the router.
@@ -213,7 +212,7 @@ func (p *planner) plan() (*Spec, error) {
 		}
 	}
 	for i, v := range m.VPCList() {
-		vs := &VPCSpec{ID: v.ID, Name: v.Name, NS: fmt.Sprintf("v%d", i), CIDRs: v.CIDRs, model: v}
+		vs := &VPCSpec{ID: v.ID, Name: v.Name, NS: fmt.Sprintf("v%d", i), CIDRs: v.CIDRs}
 		if len(v.CIDRs) > 0 {
 			vs.DHCPResolver = nth(v.CIDRs[0], 2)
 			if v.DNSSupport {
