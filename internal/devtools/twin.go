@@ -127,7 +127,7 @@ func twinGraph(program pulumi.RunFunc, stack, state string) (graph.Graph, string
 	if state != "" {
 		g, err := verify.LoadStateExport(state)
 		if err != nil {
-			return nil, "", err
+			return nil, "", fmt.Errorf("%w (give a file written by 'pulumi stack export', or leave --state out to use the plan)", err)
 		}
 		return g, "the state " + state, nil
 	}
