@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -39,9 +38,8 @@ func runTwin(t testing.TB, g graph.Graph) ([]twin.Result, map[string][]string) {
 	t.Helper()
 	needTwin(t)
 	var log strings.Builder
-	lw := &syncWriter{w: &log}
 	ctx := context.Background()
-	tw, err := twin.Up(ctx, g, twin.Options{HealthInterval: twinHealthInterval, Log: lw})
+	tw, err := twin.Up(ctx, g, twin.Options{HealthInterval: twinHealthInterval, Log: &log})
 	require.NoError(t, err, log.String())
 	defer func() {
 		require.NoError(t, tw.Close())
@@ -57,17 +55,6 @@ func runTwin(t testing.TB, g graph.Graph) ([]twin.Result, map[string][]string) {
 	_ = tw.WaitHealthy(wctx) // the P2 probe reports what is not healthy
 	cancel()
 	return tw.RunProbes(ctx, tw.Probes()), tw.HealthLines()
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  *strings.Builder
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 func failures(rs []twin.Result) string {

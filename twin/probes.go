@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os/exec"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/internal-alb/internal-alb/twin/loadbalancer"
 )
 
 // Expect is what a probe must find.
@@ -366,14 +369,9 @@ func (t *Twin) healthOutcome() (bool, string) {
 	var parts []string
 	for _, n := range t.nodes {
 		h := n.node.Health(n.group)
-		ids := make([]string, 0, len(h))
-		for id := range h {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-		for _, id := range ids {
+		for _, id := range slices.Sorted(maps.Keys(h)) {
 			st := h[id]
-			if st.String() != "healthy" {
+			if st != loadbalancer.Healthy {
 				ok = false
 			}
 			parts = append(parts, fmt.Sprintf("%s sees %s %s", n.node.Name, id, st))

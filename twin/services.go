@@ -143,7 +143,7 @@ func (t *Twin) metadataServices(ctx context.Context) (map[string]lambdaapi.Ident
 			return nil, fmt.Errorf("%s: metadata service address: %w", e.Name, err)
 		}
 		in := metadata.Instance{ID: e.Instance.ID, Region: t.Spec.Region, AZ: e.AZ, AccountID: account, PrivateIP: e.Addr.Addr(),
-			Hostname: hostname(e, t.Spec.Region), RequireToken: requiresToken(e), Creds: metadata.NewCredentials(time.Now())}
+			Hostname: resolver.Hostname(e.Addr.Addr(), t.Spec.Region), RequireToken: requiresToken(e), Creds: metadata.NewCredentials(time.Now())}
 		if ro := t.Model.RoleOf(e.Instance); ro != nil {
 			in.Role = ro.Name
 			creds[in.Creds.AccessKeyID] = lambdaapi.Identity{Secret: in.Creds.SecretAccessKey, SessionToken: in.Creds.Token,

@@ -2,9 +2,9 @@ package twin
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -223,7 +223,7 @@ func (p *planner) plan() (*Spec, error) {
 		p.s.VPCs = append(p.s.VPCs, vs)
 	}
 	p.tables = map[string]*Table{}
-	for _, id := range sortedKeys(m.RTs) {
+	for _, id := range slices.Sorted(maps.Keys(m.RTs)) {
 		rt := m.RTs[id]
 		vs := p.vpcs[rt.VPC]
 		if vs == nil {
@@ -244,7 +244,7 @@ func (p *planner) plan() (*Spec, error) {
 	for _, lb := range m.LoadBalancers() {
 		p.lb(lb)
 	}
-	for _, id := range sortedKeys(m.Vpces) {
+	for _, id := range slices.Sorted(maps.Keys(m.Vpces)) {
 		ep := m.Vpces[id]
 		if !strings.EqualFold(ep.Type, "Interface") {
 			continue
@@ -401,7 +401,7 @@ func (p *planner) group(tg *verify.TargetGroup) *GroupSpec {
 
 // peerings links the routers of every active peering connection's VPCs.
 func (p *planner) peerings() {
-	for _, id := range sortedKeys(p.m.Peers) {
+	for _, id := range slices.Sorted(maps.Keys(p.m.Peers)) {
 		pc := p.m.Peers[id]
 		a, b := p.vpcs[pc.VPC], p.vpcs[pc.Peer]
 		if a == nil || b == nil {
@@ -441,11 +441,11 @@ func (p *planner) internet() {
 }
 
 func (p *planner) tgws() {
-	for i, id := range sortedKeys(p.m.TGWs) {
+	for i, id := range slices.Sorted(maps.Keys(p.m.TGWs)) {
 		t := p.m.TGWs[id]
 		ts := &TGWSpec{ID: t.ID, Name: t.Name, NS: fmt.Sprintf("t%d", i), Assoc: map[string]int{}}
 		links := map[string]*Link{} // attachment id → link
-		for _, aid := range sortedKeys(p.m.Attachs) {
+		for _, aid := range slices.Sorted(maps.Keys(p.m.Attachs)) {
 			a := p.m.Attachs[aid]
 			vs := p.vpcs[a.VPC]
 			if a.TGW != t.ID || vs == nil {
@@ -455,7 +455,7 @@ func (p *planner) tgws() {
 			links[a.ID] = l
 			ts.Links = append(ts.Links, l)
 		}
-		for j, rid := range sortedKeys(p.m.TGWRTs) {
+		for j, rid := range slices.Sorted(maps.Keys(p.m.TGWRTs)) {
 			rt := p.m.TGWRTs[rid]
 			if rt.TGW != t.ID {
 				continue
@@ -572,7 +572,7 @@ func (p *planner) route(vs *VPCSpec, r verify.Route) (RouteSpec, bool) {
 func (p *planner) nacls() {
 	for _, vs := range p.s.VPCs {
 		byNacl := map[string]*NACLSpec{}
-		for _, sid := range sortedKeys(p.m.Subnets) {
+		for _, sid := range slices.Sorted(maps.Keys(p.m.Subnets)) {
 			s := p.m.Subnets[sid]
 			if s.VPC != vs.ID || s.NACL == "" {
 				continue
@@ -671,15 +671,6 @@ func nth(p netip.Prefix, n int) netip.Addr {
 	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3])
 	v += uint32(n)
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func firstNonEmpty(s ...string) string {

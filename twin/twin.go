@@ -28,6 +28,7 @@ import (
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/twin/host"
 	"github.com/internal-alb/internal-alb/twin/pki"
+	"github.com/internal-alb/internal-alb/twin/resolver"
 	"github.com/internal-alb/internal-alb/verify"
 )
 
@@ -54,7 +55,8 @@ type Options struct {
 	// HealthInterval replaces the target groups' health-check interval
 	// (tests only: a state's 30 s makes a slow test). 0 keeps the state's.
 	HealthInterval time.Duration
-	// Log receives progress lines ("twin: …"); nil discards them.
+	// Log receives progress lines ("twin: …"), one write at a time (Up
+	// serialises them); nil discards them.
 	Log io.Writer
 }
 
@@ -87,6 +89,9 @@ func Up(ctx context.Context, g graph.Graph, o Options) (t *Twin, err error) {
 	if o.Log == nil {
 		o.Log = io.Discard
 	}
+	// Services and instances write from goroutines: every line goes through
+	// one lock, so Options.Log may be any writer.
+	log := &lockedWriter{w: o.Log}
 	m := verify.BuildModel(g)
 	spec, err := Plan(m)
 	if err != nil {
@@ -98,7 +103,7 @@ func Up(ctx context.Context, g graph.Graph, o Options) (t *Twin, err error) {
 	if removed, err := Leftovers(); err != nil {
 		return nil, fmt.Errorf("twin: removing a crashed run's leftovers: %w", err)
 	} else if len(removed) > 0 {
-		fmt.Fprintf(o.Log, "twin: removed %d namespaces a crashed run left behind\n", len(removed))
+		fmt.Fprintf(log, "twin: removed %d namespaces a crashed run left behind\n", len(removed))
 	}
 	sh, err := newShell()
 	if err != nil {
@@ -106,7 +111,7 @@ func Up(ctx context.Context, g graph.Graph, o Options) (t *Twin, err error) {
 	}
 	sctx, cancel := context.WithCancel(context.Background())
 	t = &Twin{Spec: spec, Model: m, Run: sh.run, sh: sh, opts: o, cancel: cancel, hosts: map[*ENI]*host.Host{},
-		svcLog: &lockedWriter{w: o.Log}}
+		svcLog: log}
 	defer func() {
 		if err != nil {
 			if cerr := t.Close(); cerr != nil {
@@ -116,7 +121,7 @@ func Up(ctx context.Context, g graph.Graph, o Options) (t *Twin, err error) {
 		}
 	}()
 	for _, n := range spec.Notes {
-		fmt.Fprintf(o.Log, "twin: note: %s\n", n)
+		fmt.Fprintf(log, "twin: note: %s\n", n)
 	}
 	if err := sh.network(spec); err != nil {
 		return t, fmt.Errorf("twin: %w", err)
@@ -194,7 +199,7 @@ func (t *Twin) boot(ctx context.Context) error {
 		}
 		v := t.vpc(e.VPC)
 		h := &host.Host{Name: e.Name, NetNS: t.sh.path(e.NS), Dir: filepath.Join(t.sh.dir, "hosts", e.NS),
-			Hostname: hostname(e, t.Spec.Region), Resolver: v.DHCPResolver, ExtraCA: pem}
+			Hostname: resolver.Hostname(e.Addr.Addr(), t.Spec.Region), Resolver: v.DHCPResolver, ExtraCA: pem}
 		t.hosts[e] = h
 		wg.Add(1)
 		go func() {
@@ -220,17 +225,6 @@ func (t *Twin) boot(ctx context.Context) error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
-}
-
-// Hosts lists the instances by name, in graph order.
-func (t *Twin) Hosts() []string {
-	var out []string
-	for _, e := range t.Spec.ENIs {
-		if e.Kind == "instance" {
-			out = append(out, e.Name)
-		}
-	}
-	return out
 }
 
 // Internet names the host outside the VPCs, for Host and the probes.
@@ -263,16 +257,6 @@ func (t *Twin) vpc(id string) *VPCSpec {
 		}
 	}
 	return &VPCSpec{}
-}
-
-// hostname is the instance's EC2 private DNS name.
-func hostname(e *ENI, region string) string {
-	a := e.Addr.Addr().As4()
-	domain := region + ".compute.internal"
-	if region == "us-east-1" {
-		domain = "ec2.internal"
-	}
-	return fmt.Sprintf("ip-%d-%d-%d-%d.%s", a[0], a[1], a[2], a[3], domain)
 }
 
 func indent(s string) string {

@@ -32,7 +32,7 @@ func up(t *testing.T, g graph.Graph) *Twin {
 	t.Helper()
 	needRoot(t)
 	var log strings.Builder
-	tw, err := Up(context.Background(), g, Options{HealthInterval: 300 * time.Millisecond, Log: &lockedWriter{w: &log}})
+	tw, err := Up(context.Background(), g, Options{HealthInterval: 300 * time.Millisecond, Log: &log})
 	require.NoError(t, err, log.String())
 	t.Cleanup(func() {
 		require.NoError(t, tw.Close())

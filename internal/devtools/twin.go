@@ -6,10 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -188,12 +189,7 @@ func twinProbes(ctx context.Context, t *twin.Twin, start time.Time, w io.Writer)
 	}
 	fmt.Fprintln(w, "\nwhat the web servers logged from the ALB nodes' addresses (health checks, and the requests forwarded), the last lines of each:")
 	lines := t.HealthLines()
-	names := make([]string, 0, len(lines))
-	for n := range lines {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(lines)) {
 		ls := lines[n]
 		if len(ls) > healthLinesShown {
 			fmt.Fprintf(w, "  %s: … %d earlier lines\n", n, len(ls)-healthLinesShown)
