@@ -62,13 +62,34 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 		{"unknown connectivity", map[string]string{"connectivity": "vpn"},
 			[]string{`internal-alb:connectivity: "vpn" is not one of peering, transitGateway`}},
 		{"bastion without admins", map[string]string{"adminCidrs": "[]"},
-			[]string{`internal-alb:adminCidrs: [] is empty but internal-alb:bastion is true; list the CIDRs allowed to SSH to the bastions, or set internal-alb:bastion: false`}},
+			[]string{`internal-alb:adminCidrs: [] is empty but internal-alb:adminAccess is bastion; list the CIDRs allowed to SSH to the bastions, or set internal-alb:adminAccess to instanceConnectEndpoint or none`}},
 		{"ssh from anywhere", map[string]string{"adminCidrs": `["0.0.0.0/0"]`},
-			[]string{`internal-alb:adminCidrs[0]: "0.0.0.0/0" opens SSH to the whole internet; set internal-alb:allowSshFromAnywhere: true if you really mean it`}},
+			[]string{`internal-alb:adminCidrs[0]: "0.0.0.0/0" opens SSH to more than a /16 of the internet; list your own egress ranges, or set internal-alb:allowSshFromAnywhere: true if you really mean it`}},
+		{"the internet in two halves", map[string]string{"adminCidrs": `["0.0.0.0/1","128.0.0.0/1"]`},
+			[]string{
+				`internal-alb:adminCidrs[0]: "0.0.0.0/1" opens SSH to more than a /16 of the internet; list your own egress ranges, or set internal-alb:allowSshFromAnywhere: true if you really mean it`,
+				`internal-alb:adminCidrs[1]: "128.0.0.0/1" opens SSH to more than a /16 of the internet; list your own egress ranges, or set internal-alb:allowSshFromAnywhere: true if you really mean it`,
+			}},
+		{"a public /15", map[string]string{"adminCidrs": `["198.18.0.0/15"]`},
+			[]string{`internal-alb:adminCidrs[0]: "198.18.0.0/15" opens SSH to more than a /16 of the internet; list your own egress ranges, or set internal-alb:allowSshFromAnywhere: true if you really mean it`}},
 		{"admin cidr not a cidr", map[string]string{"adminCidrs": `["198.51.100.7"]`},
 			[]string{`internal-alb:adminCidrs[0]: "198.51.100.7": not a CIDR block`}},
-		{"bastion not a bool", map[string]string{"bastion": "yes"},
-			[]string{`internal-alb:bastion: "yes" is not true or false`}},
+		{"the old bastion key", map[string]string{"bastion": "false"},
+			[]string{`internal-alb:bastion: "false" is no longer read; set internal-alb:adminAccess to bastion, instanceConnectEndpoint or none instead`}},
+		{"unknown admin access", map[string]string{"adminAccess": "ssm"},
+			[]string{`internal-alb:adminAccess: "ssm" is not one of bastion, instanceConnectEndpoint, none`}},
+		{"admin cidrs without a bastion", map[string]string{"adminAccess": "instanceConnectEndpoint"},
+			[]string{`internal-alb:adminCidrs: [203.0.113.0/24] is set but internal-alb:adminAccess is instanceConnectEndpoint, which has no bastion to admit them; remove the key or set internal-alb:adminAccess to bastion`}},
+		{"ssh key that is not one", map[string]string{"sshPublicKey": "ssh-ed25519 AAAAnot-base64 me@laptop"},
+			[]string{`internal-alb:sshPublicKey: "ssh-ed25519 AAAAnot-base64 me@laptop" is not one OpenSSH public key; paste one line of your ~/.ssh/id_ed25519.pub (or another *.pub)`}},
+		{"a private key pasted", map[string]string{"sshPublicKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----"},
+			[]string{`internal-alb:sshPublicKey holds a private key; remove it from the stack file (and consider that key exposed), then give the public half: one line of a *.pub file`}},
+		{"ssh key with no way in", map[string]string{"adminAccess": "none", "adminCidrs": "[]", "sshPublicKey": testPublicKey},
+			[]string{`internal-alb:sshPublicKey is set but internal-alb:adminAccess is none, so no one could use it; remove the key or choose another internal-alb:adminAccess`}},
+		{"logs not a bool", map[string]string{"logs": "on"},
+			[]string{`internal-alb:logs: "on" is not true or false`}},
+		{"log expiry", map[string]string{"logExpirationDays": "0"},
+			[]string{`internal-alb:logExpirationDays: 0 must be at least 1`}},
 		{"alb name too long", map[string]string{"albName": long},
 			[]string{`internal-alb:albName: "` + long + `" must be 1-32 characters`}},
 		{"alb name characters", map[string]string{"albName": "foo_internal_alb"},
@@ -91,7 +112,7 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 			[]string{
 				`internal-alb:azCount: 1 is fewer than 2; an ALB needs subnets in at least two AZs`,
 				`internal-alb:connectivity: "vpn" is not one of peering, transitGateway`,
-				`internal-alb:adminCidrs[0]: "0.0.0.0/0" opens SSH to the whole internet; set internal-alb:allowSshFromAnywhere: true if you really mean it`,
+				`internal-alb:adminCidrs[0]: "0.0.0.0/0" opens SSH to more than a /16 of the internet; list your own egress ranges, or set internal-alb:allowSshFromAnywhere: true if you really mean it`,
 				`internal-alb:zoneName: "" must name the private hosted zone`,
 			}},
 	}
@@ -135,7 +156,7 @@ func TestProjectDefaultsMatchCode(t *testing.T) {
 	assert.Contains(t, err.Error(), "internal-alb:adminCidrs: []")
 	want := config.Default()
 	assert.Equal(t, want, cfg)
-	assert.Len(t, project.Config, 19, "every key is declared")
+	assert.Len(t, project.Config, 22, "every key is declared")
 }
 
 func mustConfigString(t *testing.T, v any) string {
@@ -223,3 +244,7 @@ func TestComponentsRefuseBadArgs(t *testing.T) {
 		})
 	}
 }
+
+// testPublicKey is an ed25519 public key made for the tests; its private half
+// was thrown away.
+const testPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB1TMpj18d6PWUerVOp4V9LZISxA8YEgkR/j3Pkcuohg test@internal-alb"

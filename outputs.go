@@ -47,8 +47,8 @@ func stackOutputs(cfg config.Config, o parts) []output {
 	for _, v := range vpcs {
 		vpcIDs[v.Name()] = v.VpcID
 		vpcCidrs[v.Name()] = pulumi.String(v.Cidr)
-		if v.HasBastion() {
-			bastions[v.Name()] = v.BastionPublicIP
+		if v.Admin != nil && v.Admin.Bastion != nil {
+			bastions[v.Name()] = v.Admin.Bastion.PublicIP
 		}
 	}
 	export("vpcIds", vpcIDs)
@@ -72,15 +72,40 @@ func stackOutputs(cfg config.Config, o parts) []output {
 }
 
 // tryCommands are the commands that try the mission's paths from a consumer's
-// client, the first one reaching the client through its VPC's bastion.
+// client, the first one reaching the client the way cfg.AdminAccess allows.
 func tryCommands(cfg config.Config, o parts, v *network.Vpc, c *network.Client) pulumi.StringArray {
 	var cmds pulumi.StringArray
-	if v.HasBastion() {
-		cmds = append(cmds, pulumi.Sprintf("ssh -J ec2-user@%s ec2-user@%s", v.BastionPublicIP, c.PrivateIP))
+	if connect := connectCommand(cfg, o.region, v, c); connect != nil {
+		cmds = append(cmds, connect)
 	}
 	return append(cmds,
 		pulumi.Sprintf("curl -sS http://%s/", o.alb.DNSName),
 		pulumi.String(fmt.Sprintf("curl -sS http://%s/", cfg.RecordFqdn())),
 		pulumi.String(fmt.Sprintf("aws lambda invoke --region %s --function-name %s response.json && cat response.json", o.region, cfg.LambdaName)),
 	)
+}
+
+// connectCommand is the one command that opens a shell on the client, or
+// nil when the stack has no way in.
+//   - bastion with sshPublicKey: plain SSH through the bastion, with the key
+//     pair on both instances;
+//   - bastion without it: EC2 Instance Connect pushes the user's own public
+//     key to the bastion and the client (valid 60 s), then the same SSH;
+//   - instanceConnectEndpoint: the AWS CLI opens the tunnel and pushes a
+//     one-time key itself.
+func connectCommand(cfg config.Config, region string, v *network.Vpc, c *network.Client) pulumi.StringInput {
+	if v.Admin == nil {
+		return nil
+	}
+	if b := v.Admin.Bastion; b != nil {
+		ssh := pulumi.Sprintf("ssh -J ec2-user@%s ec2-user@%s", b.PublicIP, c.PrivateIP)
+		if cfg.SshPublicKey != "" {
+			return ssh
+		}
+		push := func(id pulumi.StringOutput) pulumi.StringOutput {
+			return pulumi.Sprintf("aws ec2-instance-connect send-ssh-public-key --region %s --instance-id %s --instance-os-user ec2-user --ssh-public-key file://~/.ssh/id_ed25519.pub", region, id)
+		}
+		return pulumi.Sprintf("%s && %s && %s", push(b.InstanceID), push(c.InstanceID), ssh)
+	}
+	return pulumi.Sprintf("aws ec2-instance-connect ssh --region %s --instance-id %s --os-user ec2-user --connection-type eice", region, c.InstanceID)
 }

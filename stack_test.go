@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -44,6 +45,17 @@ const (
 	tProfile   = "aws:iam/instanceProfile:InstanceProfile"
 	tFunction  = "aws:lambda/function:Function"
 	tLogGroup  = "aws:cloudwatch/logGroup:LogGroup"
+
+	tNacl         = "aws:ec2/networkAcl:NetworkAcl"
+	tFlowLog      = "aws:ec2/flowLog:FlowLog"
+	tKeyPair      = "aws:ec2/keyPair:KeyPair"
+	tEice         = "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint"
+	tBucket       = "aws:s3/bucketV2:BucketV2"
+	tBucketPAB    = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	tBucketOwner  = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+	tBucketSSE    = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	tBucketLife   = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	tBucketPolicy = "aws:s3/bucketPolicy:BucketPolicy"
 )
 
 func TestDefaultStackResourceCounts(t *testing.T) {
@@ -51,11 +63,13 @@ func TestDefaultStackResourceCounts(t *testing.T) {
 	assert.Equal(t, map[string]int{
 		tVpc: 2, tSubnet: 8, "aws:ec2/internetGateway:InternetGateway": 2,
 		tRouteTbl: 6, tRoute: 2 + 4, tRtAssoc: 8, // internet for 2 public tables; peering both ways in 4 private
-		tEndpoint: 3, tDefaultSG: 2, tSG: 6, tIngress: 8, tEgress: 7,
+		tEndpoint: 3, tDefaultSG: 2, tSG: 6, tIngress: 7, tEgress: 7,
+		tNacl: 4, tFlowLog: 2, // a network ACL per tier and a flow log per VPC
 		tInstance: 5, tPeering: 1,
 		tLB: 1, tTG: 1, tListener: 1, tTGA: 2,
 		tZone: 1, tRecord: 1,
-		tRole: 2, tRolePol: 2, tProfile: 1, tFunction: 1, tLogGroup: 1,
+		tRole: 3, tRolePol: 3, tProfile: 2, tFunction: 1, tLogGroup: 1, // the web servers' role writes their logs
+		tBucket: 1, tBucketPAB: 1, tBucketOwner: 1, tBucketSSE: 1, tBucketLife: 1, tBucketPolicy: 1,
 	}, g.countByType())
 }
 
@@ -72,7 +86,7 @@ func TestEveryResourceIsParentedToAComponent(t *testing.T) {
 	assert.ElementsMatch(t, []string{
 		"internal-alb:network:Vpc", "internal-alb:network:Vpc", "internal-alb:network:Peering",
 		"internal-alb:network:Client", "internal-alb:alb:InternalAlb", "internal-alb:dns:PrivateZone",
-		"internal-alb:lambda:PrivateFunction",
+		"internal-alb:lambda:PrivateFunction", "internal-alb:logs:Bucket",
 	}, slices.Collect(func(yield func(string) bool) {
 		for _, v := range components {
 			if !yield(v) {
@@ -217,15 +231,15 @@ func TestSecurityGroupRulesAreExactlyTheMissionsPaths(t *testing.T) {
 		// bastions: SSH in from the admins, out to their own VPC
 		"foo-bastion in 22 203.0.113.0/24", "foo-bastion out 22 10.2.0.0/16",
 		"bar-bastion in 22 203.0.113.0/24", "bar-bastion out 22 10.3.0.0/16",
-		// ALB: HTTP from the VPC blocks, to the web group on 8080
-		"web-alb in 80 10.2.0.0/16", "web-alb in 80 10.3.0.0/16", "web-alb out 8080 sg:web-web",
+		// ALB: HTTP from the consumers' client groups (across the peering), to the web group on 8080
+		"web-alb in 80 sg:bar-client", "web-alb out 8080 sg:web-web",
 		// web: 8080 from the ALB group only, SSH from the bastion group, S3 out
 		"web-web in 8080 sg:web-alb", "web-web in 22 sg:foo-bastion", "web-web out 443 pl:pl-61a54008",
 		// client: HTTP to the service VPC, HTTPS to its endpoint and S3, SSH from its bastion
 		"bar-client out 80 10.2.0.0/16", "bar-client out 443 sg:hello-world-bar-endpoint",
 		"bar-client out 443 pl:pl-61a54008", "bar-client in 22 sg:bar-bastion",
-		// endpoint: HTTPS from its own VPC only
-		"hello-world-bar-endpoint in 443 10.3.0.0/16",
+		// endpoint: HTTPS from the client group only
+		"hello-world-bar-endpoint in 443 sg:bar-client",
 	}, got)
 }
 
@@ -283,13 +297,17 @@ func TestOnlyBastionsHavePublicAddressesInPublicSubnets(t *testing.T) {
 
 func TestClientsUseTheInvokerProfile(t *testing.T) {
 	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers})
-	profile := g.one(t, tProfile)
+	profile := g.named(t, tProfile, "hello-world-invoker")
+	web := g.named(t, tProfile, "web-web")
 	var vpcs []string
 	for _, i := range g.OfType(tInstance) {
-		if obj(i.Prop("tags"))["Role"] == "client" {
+		switch obj(i.Prop("tags"))["Role"] {
+		case "client":
 			assert.Equal(t, profile.String("name"), i.String("iamInstanceProfile"), i.Name)
 			vpcs = append(vpcs, g.byID(t, g.byID(t, i.Prop("subnetId")).Prop("vpcId")).Name)
-		} else {
+		case "web":
+			assert.Equal(t, web.String("name"), i.String("iamInstanceProfile"), i.Name)
+		default:
 			assert.Empty(t, i.String("iamInstanceProfile"), "%s needs no role", i.Name)
 		}
 	}
@@ -411,7 +429,7 @@ func TestInvokerRoleMayInvokeOnlyTheFunction(t *testing.T) {
 	assert.Equal(t, "Allow", doc.Statement[0].Effect)
 	assert.Equal(t, "lambda:InvokeFunction", doc.Statement[0].Action)
 	assert.Equal(t, g.one(t, tFunction).String("arn"), doc.Statement[0].Resource)
-	assert.Equal(t, role.String("name"), g.one(t, tProfile).String("role"))
+	assert.Equal(t, role.String("name"), g.named(t, tProfile, "hello-world-invoker").String("role"))
 }
 
 func TestExecutionRoleOnlyWritesItsOwnLogs(t *testing.T) {
@@ -429,7 +447,7 @@ func TestExecutionRoleOnlyWritesItsOwnLogs(t *testing.T) {
 }
 
 func TestNoBastionMeansNoSshAnywhere(t *testing.T) {
-	g := mustPlan(t, map[string]string{"bastion": "false", "adminCidrs": "[]"})
+	g := mustPlan(t, map[string]string{"adminAccess": "none", "adminCidrs": "[]"})
 	for _, i := range g.OfType(tInstance) {
 		assert.NotEqual(t, "bastion", obj(i.Prop("tags"))["Role"])
 	}
@@ -637,7 +655,10 @@ func TestStackOutputs(t *testing.T) {
 	assert.Contains(t, values["lambdaEndpointDnsNames"].(map[string]any)["bar"], ".lambda.ap-northeast-1.vpce.amazonaws.com")
 	cmds := values["tryFromClient"].(map[string]any)["bar"].([]any)
 	require.Len(t, cmds, 4)
-	assert.Regexp(t, `^ssh -J ec2-user@\S+ ec2-user@10\.3\.1\.\d+$`, cmds[0])
+	// No key pair: EC2 Instance Connect pushes the user's key to both hops first.
+	push := `aws ec2-instance-connect send-ssh-public-key --region ap-northeast-1 --instance-id %s --instance-os-user ec2-user --ssh-public-key file://~/.ssh/id_ed25519.pub`
+	assert.Regexp(t, `^`+regexp.QuoteMeta(fmt.Sprintf(push, "i-bar-bastion")+" && "+fmt.Sprintf(push, "i-bar-client")+" && ")+
+		`ssh -J ec2-user@203\.0\.113\.\d+ ec2-user@10\.3\.1\.\d+$`, cmds[0])
 	assert.Equal(t, "curl -sS http://"+dnsName+"/", cmds[1])
 	assert.Equal(t, "curl -sS http://alb.home/", cmds[2])
 	assert.Equal(t, "aws lambda invoke --region ap-northeast-1 --function-name hello-world response.json && cat response.json", cmds[3])

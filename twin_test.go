@@ -180,7 +180,7 @@ func twinMutations(t *testing.T) []planMutation {
 		})},
 		{name: "route to the wrong peering", g: mutate(t, def, tRoute, "peering-foo-bar-to-foo-1", set("vpcPeeringConnectionId", "pcx-0123456789abcdef0"))},
 		{name: "invoke action wrong", g: mutate(t, def, tRolePol, "hello-world-invoke", set("policy", policy("lambda:GetFunction", fn)))},
-		{name: "endpoint group admits another CIDR", g: mutate(t, def, tIngress, "hello-world-bar-endpoint-https-in", set("cidrIpv4", "10.99.0.0/16"))},
+		{name: "endpoint group admits another group", g: mutate(t, def, tIngress, "bar-client-lambda-in", set("referencedSecurityGroupId", id(tSG, "bar-bastion")))},
 	}
 }
 

@@ -151,7 +151,7 @@ func planMutations(t *testing.T) []planMutation {
 			"no private hosted zone for alb.home is associated with VPC bar", nil},
 		{"target group moved to 80", mutate(t, def, tTG, "web-web", set("port", 80)), "P2", "",
 			"target group web-web sends to port 80, but the web servers listen on 8080", endToEnd},
-		{"ALB ingress from the consumer removed", without(t, def, tIngress, "web-alb-http-in-2"), "P1", "",
+		{"ALB ingress from the consumer removed", without(t, def, tIngress, "web-alb-http-in-bar-client"), "P1", "",
 			"no ingress rule in web-alb allows tcp 80 from instance bar-client", nil},
 		{"endpoint private DNS off", mutate(t, def, tEndpoint, "hello-world-bar-endpoint", set("privateDnsEnabled", false)), "P3", "",
 			"endpoint hello-world-bar-endpoint has privateDnsEnabled off", nil},

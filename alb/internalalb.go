@@ -10,10 +10,12 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/internal-alb/internal-alb/internal/instance"
+	"github.com/internal-alb/internal-alb/internal/policy"
 	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
@@ -40,18 +42,33 @@ type InternalAlbArgs struct {
 	// SubnetIDs are private subnets in at least two AZs; the web servers are
 	// spread over them in order.
 	SubnetIDs []pulumi.StringInput
-	// ClientCidrs may reach the listener: the service VPC's block and every
-	// consumer VPC's block.
-	ClientCidrs []string
-	WebCount    int
-	Ami         pulumi.StringInput
+	// Clients may reach the listener: the consumers' client groups, or
+	// address blocks where a group cannot be referenced.
+	Clients  []Client
+	WebCount int
+	Ami      pulumi.StringInput
 	// InstanceType of the web servers.
 	InstanceType string
-	// BastionSecurityGroupID, when set, may SSH to the web servers.
-	BastionSecurityGroupID pulumi.StringInput
+	// AdminSecurityGroupID, when set, may SSH to the web servers.
+	AdminSecurityGroupID pulumi.StringInput
+	// KeyName, when set, is an EC2 key pair on the web servers.
+	KeyName pulumi.StringInput
 	// S3PrefixListID, when set, lets the web servers reach S3 (package
-	// repositories) through the VPC's gateway endpoint.
+	// repositories, the log bucket) through the VPC's gateway endpoint.
 	S3PrefixListID pulumi.StringInput
+	// AccessLogsBucket, when set, receives the ALB's access logs under
+	// AccessLogsPrefix. It must already admit the region's log writer.
+	AccessLogsBucket pulumi.StringInput
+	AccessLogsPrefix string
+	// WebObjects, when set, is the S3 object ARN pattern the web servers may
+	// write (their role allows s3:PutObject there and nowhere else).
+	WebObjects pulumi.StringInput
+}
+
+// Client is a source admitted to the listener.
+type Client struct {
+	Name string // for the rule's name and description
+	Peer sg.Peer
 }
 
 // InternalAlb is an internal ALB in private subnets. Its group admits HTTP only
@@ -95,8 +112,8 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 	if err != nil {
 		return nil, fmt.Errorf("alb: %w", err)
 	}
-	for i, cidr := range args.ClientCidrs {
-		if err := sg.AllowIn(ctx, fmt.Sprintf("%s-alb-http-in-%d", name, i+1), albGroup.ID(), ListenerPort, sg.Cidr(cidr), "HTTP from "+cidr, in); err != nil {
+	for _, c := range args.Clients {
+		if err := sg.AllowIn(ctx, fmt.Sprintf("%s-alb-http-in-%s", name, c.Name), albGroup.ID(), ListenerPort, c.Peer, "HTTP from "+c.Name, in); err != nil {
 			return nil, fmt.Errorf("alb: %w", err)
 		}
 	}
@@ -106,18 +123,18 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 	if err := sg.AllowIn(ctx, name+"-web-from-alb", webGroup.ID(), TargetPort, sg.Group(albGroup.ID()), "From the internal ALB", in); err != nil {
 		return nil, fmt.Errorf("alb: %w", err)
 	}
-	if args.BastionSecurityGroupID != nil {
-		if err := sg.AllowIn(ctx, name+"-web-ssh-in", webGroup.ID(), 22, sg.Group(args.BastionSecurityGroupID), "SSH from the service VPC's bastion", in); err != nil {
+	if args.AdminSecurityGroupID != nil {
+		if err := sg.AllowIn(ctx, name+"-web-ssh-in", webGroup.ID(), 22, sg.Group(args.AdminSecurityGroupID), "SSH from the service VPC's administrative entry point", in); err != nil {
 			return nil, fmt.Errorf("alb: %w", err)
 		}
 	}
 	if args.S3PrefixListID != nil {
-		if err := sg.AllowOut(ctx, name+"-web-s3-out", webGroup.ID(), 443, sg.PrefixList(args.S3PrefixListID), "HTTPS to S3 (package repositories) through the gateway endpoint", in); err != nil {
+		if err := sg.AllowOut(ctx, name+"-web-s3-out", webGroup.ID(), 443, sg.PrefixList(args.S3PrefixListID), "HTTPS to S3 (package repositories, the log bucket) through the gateway endpoint", in); err != nil {
 			return nil, fmt.Errorf("alb: %w", err)
 		}
 	}
 
-	balancer, err := lb.NewLoadBalancer(ctx, name, &lb.LoadBalancerArgs{
+	lbArgs := &lb.LoadBalancerArgs{
 		Name:                    pulumi.String(args.Name),
 		Internal:                pulumi.Bool(true),
 		LoadBalancerType:        pulumi.String("application"),
@@ -126,7 +143,15 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 		DropInvalidHeaderFields: pulumi.Bool(true),
 		DesyncMitigationMode:    pulumi.String("defensive"),
 		Tags:                    pulumi.StringMap{"Name": pulumi.String(args.Name)},
-	}, in)
+	}
+	if args.AccessLogsBucket != nil {
+		lbArgs.AccessLogs = &lb.LoadBalancerAccessLogsArgs{
+			Bucket:  args.AccessLogsBucket,
+			Prefix:  pulumi.String(args.AccessLogsPrefix),
+			Enabled: pulumi.Bool(true),
+		}
+	}
+	balancer, err := lb.NewLoadBalancer(ctx, name, lbArgs, in)
 	if err != nil {
 		return nil, fmt.Errorf("alb: %w", err)
 	}
@@ -168,6 +193,12 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 		return nil, fmt.Errorf("alb: %w", err)
 	}
 
+	var profile pulumi.StringInput
+	if args.WebObjects != nil {
+		if profile, err = webProfile(ctx, name+"-web", args.WebObjects, in); err != nil {
+			return nil, err
+		}
+	}
 	for i := 0; i < args.WebCount; i++ {
 		n := fmt.Sprintf("%s-web%d", name, i+1)
 		var script strings.Builder
@@ -180,6 +211,8 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 			SubnetID:         args.SubnetIDs[i%len(args.SubnetIDs)],
 			SecurityGroupIDs: pulumi.StringArray{webGroup.ID()},
 			UserData:         script.String(),
+			InstanceProfile:  profile,
+			KeyName:          args.KeyName,
 			Role:             "web",
 		}, in)
 		if err != nil {
@@ -211,4 +244,29 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 		return nil, err
 	}
 	return a, nil
+}
+
+// webProfile is the web servers' instance profile: a role that may write
+// the objects given and do nothing else.
+func webProfile(ctx *pulumi.Context, name string, objects pulumi.StringInput, in pulumi.ResourceOption) (pulumi.StringInput, error) {
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		Description:      pulumi.String("Web servers: write their own logs to the stack's log bucket, nothing else"),
+		AssumeRolePolicy: pulumi.JSONMarshal(policy.Trust("ec2.amazonaws.com")),
+	}, in)
+	if err != nil {
+		return nil, fmt.Errorf("alb: %w", err)
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-logs", &iam.RolePolicyArgs{
+		Role: role.Name,
+		Policy: objects.ToStringOutput().ApplyT(func(o string) (string, error) {
+			return policy.Of(policy.Allow("s3:PutObject", o)).JSON()
+		}).(pulumi.StringOutput),
+	}, in); err != nil {
+		return nil, fmt.Errorf("alb: %w", err)
+	}
+	profile, err := iam.NewInstanceProfile(ctx, name, &iam.InstanceProfileArgs{Role: role.Name}, in)
+	if err != nil {
+		return nil, fmt.Errorf("alb: %w", err)
+	}
+	return profile.Name, nil
 }

@@ -14,6 +14,7 @@ import (
 	awslambda "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/internal-alb/internal-alb/internal/policy"
 	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
@@ -29,7 +30,6 @@ type Endpoint struct {
 	// Name of the VPC ("bar"); it prefixes the endpoint's resources.
 	Name      string
 	VpcID     pulumi.StringInput
-	Cidr      string // the VPC's block: the only source the endpoint admits
 	SubnetIDs []pulumi.StringInput
 }
 
@@ -57,23 +57,9 @@ type PrivateFunction struct {
 	EndpointSecurityGroupIDs []pulumi.StringOutput
 }
 
-type statement struct {
-	Effect    string         `json:"Effect"`
-	Action    any            `json:"Action"`
-	Resource  any            `json:"Resource,omitempty"`
-	Principal map[string]any `json:"Principal,omitempty"`
-}
-
-func policy(s ...statement) map[string]any {
-	return map[string]any{"Version": "2012-10-17", "Statement": s}
-}
-
+// trust is the trust policy of a role that service assumes.
 func trust(service string) pulumi.StringOutput {
-	return pulumi.JSONMarshal(policy(statement{
-		Effect:    "Allow",
-		Action:    "sts:AssumeRole",
-		Principal: map[string]any{"Service": service},
-	}))
+	return pulumi.JSONMarshal(policy.Trust(service))
 }
 
 // NewPrivateFunction creates the function, its endpoints and the invoker role.
@@ -106,11 +92,9 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 	}
 	execPolicy, err := iam.NewRolePolicy(ctx, name+"-exec-logs", &iam.RolePolicyArgs{
 		Role: execRole.Name,
-		Policy: pulumi.JSONMarshal(policy(statement{
-			Effect:   "Allow",
-			Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-			Resource: pulumi.Sprintf("%s:*", logs.Arn),
-		})),
+		Policy: logs.Arn.ApplyT(func(arn string) (string, error) {
+			return policy.Of(policy.Allow([]string{"logs:CreateLogStream", "logs:PutLogEvents"}, arn+":*")).JSON()
+		}).(pulumi.StringOutput),
 	}, in)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
@@ -145,11 +129,9 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 	}
 	if _, err := iam.NewRolePolicy(ctx, name+"-invoke", &iam.RolePolicyArgs{
 		Role: invoker.Name,
-		Policy: pulumi.JSONMarshal(policy(statement{
-			Effect:   "Allow",
-			Action:   "lambda:InvokeFunction",
-			Resource: fn.Arn,
-		})),
+		Policy: fn.Arn.ApplyT(func(arn string) (string, error) {
+			return policy.Of(policy.Allow("lambda:InvokeFunction", arn)).JSON()
+		}).(pulumi.StringOutput),
 	}, in); err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
 	}
@@ -162,13 +144,18 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 	f.InstanceProfileName = profile.Name
 	f.InvokerRoleArn = invoker.Arn
 
+	// Through the endpoints, only the invoker role may call, and only Invoke
+	// on this function: a stolen credential of any other account gets nowhere.
+	endpointPolicy := pulumi.All(invoker.Arn, fn.Arn).ApplyT(func(v []any) (string, error) {
+		return EndpointPolicy(v[0].(string), v[1].(string))
+	}).(pulumi.StringOutput)
 	for _, e := range args.Endpoints {
 		n := fmt.Sprintf("%s-%s-endpoint", name, e.Name)
-		group, err := sg.NewGroup(ctx, n, e.VpcID, "Lambda interface endpoint: HTTPS from this VPC only", in)
+		// No rule of its own: each client that may invoke adds the pair of
+		// rules for its own group (network.NewClient), so the endpoint admits
+		// those groups and nothing else in the VPC.
+		group, err := sg.NewGroup(ctx, n, e.VpcID, "Lambda interface endpoint: HTTPS from the invoking clients' groups only", in)
 		if err != nil {
-			return nil, fmt.Errorf("lambda: %w", err)
-		}
-		if err := sg.AllowIn(ctx, n+"-https-in", group.ID(), 443, sg.Cidr(e.Cidr), "HTTPS from "+e.Cidr, in); err != nil {
 			return nil, fmt.Errorf("lambda: %w", err)
 		}
 		ep, err := ec2.NewVpcEndpoint(ctx, n, &ec2.VpcEndpointArgs{
@@ -178,6 +165,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 			PrivateDnsEnabled: pulumi.Bool(true),
 			SubnetIds:         pulumix.StringArray(e.SubnetIDs),
 			SecurityGroupIds:  pulumi.StringArray{group.ID()},
+			Policy:            endpointPolicy,
 			Tags:              pulumi.StringMap{"Name": pulumi.String(n)},
 		}, in)
 		if err != nil {
@@ -197,4 +185,14 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 		return nil, err
 	}
 	return f, nil
+}
+
+// EndpointPolicy is the Lambda endpoints' policy: invokerRole may invoke the
+// function functionArn, and nothing else passes.
+func EndpointPolicy(invokerRole, functionArn string) (string, error) {
+	return policy.Of(policy.Statement{
+		Sid: "InvokeThisFunctionOnly", Effect: "Allow",
+		Principal: map[string]string{"AWS": invokerRole},
+		Action:    "lambda:InvokeFunction", Resource: functionArn,
+	}).JSON()
 }

@@ -17,10 +17,12 @@ type ClientArgs struct {
 	// ServiceCidr is the service VPC's block, where the ALB's nodes are.
 	ServiceCidr string
 	// EndpointSecurityGroupID is the group of the Lambda interface endpoint
-	// in this VPC: the client may send HTTPS to it.
+	// in this VPC: the client sends HTTPS to it, and it admits the client.
 	EndpointSecurityGroupID pulumi.StringInput
 	// InstanceProfile lets the client invoke the function.
 	InstanceProfile pulumi.StringInput
+	// KeyName is an EC2 key pair for SSH (optional).
+	KeyName pulumi.StringInput
 }
 
 // Client is the instance in a consumer VPC's first private subnet from which
@@ -29,8 +31,9 @@ type ClientArgs struct {
 type Client struct {
 	pulumi.ResourceState
 
-	InstanceID pulumi.StringOutput
-	PrivateIP  pulumi.StringOutput
+	InstanceID      pulumi.StringOutput
+	PrivateIP       pulumi.StringOutput
+	SecurityGroupID pulumi.StringOutput
 }
 
 // NewClient creates the client's security group and instance.
@@ -49,7 +52,12 @@ func NewClient(ctx *pulumi.Context, name string, args *ClientArgs, opts ...pulum
 	if err := sg.AllowOut(ctx, name+"-http-out", group.ID(), 80, sg.Cidr(args.ServiceCidr), "HTTP to the internal ALB in the service VPC", in); err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
+	// Both ends of the path to the endpoint: the endpoint's group admits
+	// exactly the groups of the clients that invoke through it.
 	if err := sg.AllowOut(ctx, name+"-lambda-out", group.ID(), 443, sg.Group(args.EndpointSecurityGroupID), "HTTPS to the Lambda interface endpoint", in); err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	if err := sg.AllowIn(ctx, name+"-lambda-in", args.EndpointSecurityGroupID, 443, sg.Group(group.ID()), "HTTPS from "+name, in); err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
 	if v.hasS3Endpoint {
@@ -57,8 +65,8 @@ func NewClient(ctx *pulumi.Context, name string, args *ClientArgs, opts ...pulum
 			return nil, fmt.Errorf("network: %w", err)
 		}
 	}
-	if v.hasBastion {
-		if err := sg.AllowIn(ctx, name+"-ssh-in", group.ID(), 22, sg.Group(v.BastionSecurityGroupID), "SSH from this VPC's bastion", in); err != nil {
+	if v.Admin != nil {
+		if err := sg.AllowIn(ctx, name+"-ssh-in", group.ID(), 22, sg.Group(v.Admin.SecurityGroupID), "SSH from this VPC's administrative entry point", in); err != nil {
 			return nil, fmt.Errorf("network: %w", err)
 		}
 	}
@@ -69,6 +77,7 @@ func NewClient(ctx *pulumi.Context, name string, args *ClientArgs, opts ...pulum
 		SubnetID:         v.PrivateSubnetIDs[0],
 		SecurityGroupIDs: pulumi.StringArray{group.ID()},
 		InstanceProfile:  args.InstanceProfile,
+		KeyName:          args.KeyName,
 		Role:             "client",
 	}, in)
 	if err != nil {
@@ -76,6 +85,7 @@ func NewClient(ctx *pulumi.Context, name string, args *ClientArgs, opts ...pulum
 	}
 	c.InstanceID = inst.ID().ToStringOutput()
 	c.PrivateIP = inst.PrivateIp
+	c.SecurityGroupID = group.ID().ToStringOutput()
 	if err := ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"instanceId": c.InstanceID,
 		"privateIp":  c.PrivateIP,

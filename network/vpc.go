@@ -8,11 +8,13 @@ import (
 	"net/netip"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2transitgateway"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/instance"
 	"github.com/internal-alb/internal-alb/internal/ipam"
+	"github.com/internal-alb/internal-alb/internal/policy"
 	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
@@ -24,8 +26,26 @@ type VpcArgs struct {
 	SubnetPrefixLength int
 	Nat                string // config.NatNone, NatSingle or NatOnePerAz
 	S3GatewayEndpoint  bool
-	Region             string   // for endpoint service names
-	Bastion            *Bastion // nil: no bastion
+	Region             string // for endpoint service names
+	// Admin is how administrators reach the instances (nil: no way in).
+	Admin *AdminArgs
+	// Flows are the traffic the private tier's network ACL admits besides
+	// administrators' SSH and HTTPS out through S3 or NAT.
+	Flows []Flow
+	// S3Writable are object ARN patterns the S3 gateway endpoint lets
+	// through for writing; reading is only the Amazon Linux repositories.
+	S3Writable []pulumi.StringInput
+	// FlowLogDestination is an S3 ARN (with a folder) for the VPC's flow
+	// logs (nil: no flow log).
+	FlowLogDestination pulumi.StringInput
+}
+
+// AdminArgs configure administrators' SSH into the VPC: through a bastion
+// with a public address, or through an EC2 Instance Connect Endpoint.
+type AdminArgs struct {
+	// Bastion, when set, is a bastion in the first public subnet; otherwise
+	// an Instance Connect Endpoint in the first private subnet.
+	Bastion *Bastion
 }
 
 // Bastion configures the VPC's SSH bastion.
@@ -33,6 +53,22 @@ type Bastion struct {
 	AdminCidrs   []string
 	InstanceType string
 	Ami          pulumi.StringInput
+	KeyName      pulumi.StringInput // optional: an EC2 key pair
+}
+
+// Admin is the VPC's administrative entry point.
+type Admin struct {
+	// SecurityGroupID is the group the private instances admit SSH from.
+	SecurityGroupID pulumi.StringOutput
+	// Bastion is set in bastion mode, EndpointID otherwise.
+	Bastion    *BastionHost
+	EndpointID pulumi.StringOutput
+}
+
+// BastionHost is the bastion instance.
+type BastionHost struct {
+	InstanceID pulumi.StringOutput
+	PublicIP   pulumi.StringOutput
 }
 
 // Vpc is a VPC with public and private subnets in every AZ, an internet
@@ -44,9 +80,10 @@ type Vpc struct {
 
 	name          string
 	hasS3Endpoint bool
-	hasBastion    bool
 	// Cidr is the VPC's block (known at composition time).
 	Cidr string
+	// PrivateSubnetCidrs are the private subnets' blocks, index i in AZ i.
+	PrivateSubnetCidrs []string
 
 	VpcID                pulumi.StringOutput
 	PublicSubnetIDs      []pulumi.StringOutput // index i in AZ i
@@ -54,26 +91,62 @@ type Vpc struct {
 	PrivateRouteTableIDs []pulumi.StringOutput // index i for private subnet i
 	// S3PrefixListID is the S3 gateway endpoint's prefix list ("" without one).
 	S3PrefixListID pulumi.StringOutput
-	// BastionSecurityGroupID is "" without a bastion.
-	BastionSecurityGroupID pulumi.StringOutput
-	BastionPublicIP        pulumi.StringOutput
+	// Admin is nil when no administrator can reach the VPC.
+	Admin *Admin
+}
+
+// Check returns the error NewVpc would return for these args before
+// creating anything, so a caller can check every VPC before the first
+// resource of the stack.
+func (args *VpcArgs) Check(name string) error {
+	_, err := args.plan(name)
+	return err
+}
+
+// vpcPlan is what NewVpc computes before creating anything.
+type vpcPlan struct {
+	layout   ipam.Layout
+	natCount int
+	acls     tierAcls
+}
+
+func (args *VpcArgs) plan(name string) (vpcPlan, error) {
+	var p vpcPlan
+	natCount, ok := natGateways(args.Nat, len(args.AvailabilityZones))
+	if !ok {
+		return p, fmt.Errorf("network: vpc %s: NAT mode %q (internal-alb:natMode) is not one of none, single, onePerAz", name, args.Nat)
+	}
+	block, err := ipam.ParseIPv4Cidr(args.Cidr)
+	if err != nil {
+		return p, fmt.Errorf("network: vpc %s: cidr %q: %v", name, args.Cidr, err)
+	}
+	layout, err := ipam.Split(block, args.SubnetPrefixLength, len(args.AvailabilityZones))
+	if err != nil {
+		return p, fmt.Errorf("network: vpc %s: %v (internal-alb:azCount, internal-alb:subnetPrefixLength)", name, err)
+	}
+	var bastionCidrs []string
+	if args.Admin != nil && args.Admin.Bastion != nil {
+		bastionCidrs = args.Admin.Bastion.AdminCidrs
+	}
+	acls := aclsFor(args.Cidr, args.Flows, bastionCidrs, args.Admin != nil, args.S3GatewayEndpoint, natCount > 0)
+	if err := acls.checkQuota(); err != nil {
+		return p, fmt.Errorf("network: vpc %s: %v", name, err)
+	}
+	return vpcPlan{layout: layout, natCount: natCount, acls: acls}, nil
 }
 
 // NewVpc creates the VPC named name.
 func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.ResourceOption) (*Vpc, error) {
-	if _, ok := natGateways(args.Nat, 0); !ok {
-		return nil, fmt.Errorf("network: vpc %s: NAT mode %q (internal-alb:natMode) is not one of none, single, onePerAz", name, args.Nat)
-	}
-	block, err := ipam.ParseIPv4Cidr(args.Cidr)
+	p, err := args.plan(name)
 	if err != nil {
-		return nil, fmt.Errorf("network: vpc %s: cidr %q: %v", name, args.Cidr, err)
+		return nil, err
 	}
-	layout, err := ipam.Split(block, args.SubnetPrefixLength, len(args.AvailabilityZones))
-	if err != nil {
-		return nil, fmt.Errorf("network: vpc %s: %v (internal-alb:azCount, internal-alb:subnetPrefixLength)", name, err)
-	}
+	layout, natCount, acls := p.layout, p.natCount, p.acls
 
 	v := &Vpc{name: name, Cidr: args.Cidr}
+	for _, p := range layout.Private {
+		v.PrivateSubnetCidrs = append(v.PrivateSubnetCidrs, p.String())
+	}
 	if err := ctx.RegisterComponentResource("internal-alb:network:Vpc", name, v, opts...); err != nil {
 		return nil, err
 	}
@@ -139,7 +212,6 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 
 	// NAT gateways, when asked for: one in the first AZ, or one per AZ.
 	var nats []*ec2.NatGateway
-	natCount, _ := natGateways(args.Nat, len(args.AvailabilityZones))
 	for i := 0; i < natCount; i++ {
 		n := fmt.Sprintf("%s-nat-%d", name, i+1)
 		eip, err := ec2.NewEip(ctx, n, &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: tags(n)}, in)
@@ -192,6 +264,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 			ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", args.Region),
 			VpcEndpointType: pulumi.String("Gateway"),
 			RouteTableIds:   pulumix.StringArray(v.PrivateRouteTableIDs),
+			Policy:          s3EndpointPolicy(args.Region, args.S3Writable),
 			Tags:            tags(name + "-s3"),
 		}, in)
 		if err != nil {
@@ -201,23 +274,50 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 		v.hasS3Endpoint = true
 	}
 
-	v.BastionSecurityGroupID = pulumi.String("").ToStringOutput()
-	v.BastionPublicIP = pulumi.String("").ToStringOutput()
-	if b := args.Bastion; b != nil {
-		if err := v.addBastion(ctx, name+"-bastion", vpc, b, in); err != nil {
+	// Network ACLs per tier: the stack's flows and their replies, nothing else.
+	if err := newAcl(ctx, name+"-public", vpc.ID(), acls.public, v.PublicSubnetIDs, in); err != nil {
+		return nil, err
+	}
+	if err := newAcl(ctx, name+"-private", vpc.ID(), acls.private, v.PrivateSubnetIDs, in); err != nil {
+		return nil, err
+	}
+
+	if args.FlowLogDestination != nil {
+		if _, err := ec2.NewFlowLog(ctx, name, &ec2.FlowLogArgs{
+			VpcId:                  vpc.ID(),
+			LogDestinationType:     pulumi.String("s3"),
+			LogDestination:         args.FlowLogDestination,
+			TrafficType:            pulumi.String("ALL"),
+			MaxAggregationInterval: pulumi.Int(600),
+			Tags:                   tags(name + "-flow-log"),
+		}, in); err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+	}
+
+	if a := args.Admin; a != nil {
+		var err error
+		if a.Bastion != nil {
+			err = v.addBastion(ctx, name+"-bastion", vpc, a.Bastion, in)
+		} else {
+			err = v.addConnectEndpoint(ctx, name+"-eice", vpc, in)
+		}
+		if err != nil {
 			return nil, err
 		}
 	}
 
-	if err := ctx.RegisterResourceOutputs(v, pulumi.Map{
-		"vpcId":                  v.VpcID,
-		"publicSubnetIds":        pulumix.StringArray(v.PublicSubnetIDs),
-		"privateSubnetIds":       pulumix.StringArray(v.PrivateSubnetIDs),
-		"privateRouteTableIds":   pulumix.StringArray(v.PrivateRouteTableIDs),
-		"s3PrefixListId":         v.S3PrefixListID,
-		"bastionSecurityGroupId": v.BastionSecurityGroupID,
-		"bastionPublicIp":        v.BastionPublicIP,
-	}); err != nil {
+	outs := pulumi.Map{
+		"vpcId":                v.VpcID,
+		"publicSubnetIds":      pulumix.StringArray(v.PublicSubnetIDs),
+		"privateSubnetIds":     pulumix.StringArray(v.PrivateSubnetIDs),
+		"privateRouteTableIds": pulumix.StringArray(v.PrivateRouteTableIDs),
+		"s3PrefixListId":       v.S3PrefixListID,
+	}
+	if v.Admin != nil {
+		outs["adminSecurityGroupId"] = v.Admin.SecurityGroupID
+	}
+	if err := ctx.RegisterResourceOutputs(v, outs); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -225,9 +325,6 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 
 // Name is the VPC's name in the stack ("foo").
 func (v *Vpc) Name() string { return v.name }
-
-// HasBastion reports whether the VPC has a bastion (and so a bastion group).
-func (v *Vpc) HasBastion() bool { return v.hasBastion }
 
 // HasS3Endpoint reports whether the VPC has an S3 gateway endpoint.
 func (v *Vpc) HasS3Endpoint() bool { return v.hasS3Endpoint }
@@ -275,15 +372,81 @@ func (v *Vpc) addBastion(ctx *pulumi.Context, name string, vpc *ec2.Vpc, b *Bast
 		SubnetID:         v.PublicSubnetIDs[0],
 		SecurityGroupIDs: pulumi.StringArray{group.ID()},
 		PublicIP:         true,
+		KeyName:          b.KeyName,
 		Role:             "bastion",
 	}, in)
 	if err != nil {
 		return fmt.Errorf("network: %w", err)
 	}
-	v.hasBastion = true
-	v.BastionSecurityGroupID = group.ID().ToStringOutput()
-	v.BastionPublicIP = inst.PublicIp
+	v.Admin = &Admin{
+		SecurityGroupID: group.ID().ToStringOutput(),
+		Bastion:         &BastionHost{InstanceID: inst.ID().ToStringOutput(), PublicIP: inst.PublicIp},
+	}
 	return nil
+}
+
+// addConnectEndpoint creates an EC2 Instance Connect Endpoint in the first
+// private subnet: administrators reach the instances through AWS's API with
+// IAM, and no instance needs a public address. The endpoint sends SSH from
+// its own address (client addresses not preserved), so the instances can
+// admit its group by reference.
+func (v *Vpc) addConnectEndpoint(ctx *pulumi.Context, name string, vpc *ec2.Vpc, in pulumi.ResourceOption) error {
+	group, err := sg.NewGroup(ctx, name, vpc.ID(), "EC2 Instance Connect Endpoint: SSH out to this VPC", in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	if err := sg.AllowOut(ctx, name+"-ssh-out", group.ID(), 22, sg.Cidr(v.Cidr), "SSH to the private instances of this VPC", in); err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	ep, err := ec2transitgateway.NewInstanceConnectEndpoint(ctx, name, &ec2transitgateway.InstanceConnectEndpointArgs{
+		SubnetId:         v.PrivateSubnetIDs[0],
+		SecurityGroupIds: pulumi.StringArray{group.ID()},
+		PreserveClientIp: pulumi.Bool(false),
+		Tags:             pulumi.StringMap{"Name": pulumi.String(name)},
+	}, in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	v.Admin = &Admin{SecurityGroupID: group.ID().ToStringOutput(), EndpointID: ep.ID().ToStringOutput()}
+	return nil
+}
+
+// AmazonLinuxRepos is the S3 bucket that serves a region's Amazon Linux 2023
+// package repositories; dnf reaches it through the S3 gateway endpoint.
+func AmazonLinuxRepos(region string) string {
+	return "arn:aws:s3:::al2023-repos-" + region + "-de612dc2"
+}
+
+// s3EndpointPolicy lets through the gateway endpoint only reads of the
+// Amazon Linux repositories and writes to the writable object patterns.
+// Principal "*": dnf's requests are anonymous; the resources are the limit.
+func s3EndpointPolicy(region string, writable []pulumi.StringInput) pulumi.StringOutput {
+	var ins []any
+	for _, w := range writable {
+		ins = append(ins, w)
+	}
+	return pulumi.All(ins...).ApplyT(func(v []any) (string, error) {
+		var objects []string
+		for _, o := range v {
+			objects = append(objects, o.(string))
+		}
+		return S3EndpointPolicy(region, objects)
+	}).(pulumi.StringOutput)
+}
+
+// S3EndpointPolicy is the document s3EndpointPolicy resolves to.
+func S3EndpointPolicy(region string, writable []string) (string, error) {
+	s := []policy.Statement{{
+		Sid: "AmazonLinuxRepositories", Effect: "Allow", Principal: "*",
+		Action: "s3:GetObject", Resource: AmazonLinuxRepos(region) + "/*",
+	}}
+	if len(writable) > 0 {
+		s = append(s, policy.Statement{
+			Sid: "StackObjects", Effect: "Allow", Principal: "*",
+			Action: "s3:PutObject", Resource: writable,
+		})
+	}
+	return policy.Of(s...).JSON()
 }
 
 // natGateways is how many NAT gateways a NAT mode means in azs AZs.

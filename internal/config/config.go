@@ -24,6 +24,13 @@ const (
 	NatOnePerAz = "onePerAz" // one NAT gateway per AZ per VPC (AZ-independent egress)
 )
 
+// Admin access modes: how an administrator reaches the instances over SSH.
+const (
+	AdminBastion                 = "bastion"                 // a bastion with a public address in each VPC, SSH from adminCidrs
+	AdminInstanceConnectEndpoint = "instanceConnectEndpoint" // an EC2 Instance Connect Endpoint in each VPC; no public address anywhere
+	AdminNone                    = "none"                    // no SSH path at all
+)
+
 // Connectivity modes between the service VPC and the consumer VPCs.
 const (
 	Peering        = "peering"
@@ -49,9 +56,10 @@ type Config struct {
 	NatMode              string   // natMode: none | single | onePerAz
 	S3GatewayEndpoint    bool     // s3GatewayEndpoint: S3 gateway endpoint on private route tables
 	Connectivity         string   // connectivity: peering | transitGateway
-	Bastion              bool     // bastion: one bastion per VPC in a public subnet
+	AdminAccess          string   // adminAccess: bastion | instanceConnectEndpoint | none
 	AdminCidrs           []string // adminCidrs: who may SSH to the bastions
-	AllowSshFromAnywhere bool     // allowSshFromAnywhere: opt-in for 0.0.0.0/0 in adminCidrs
+	AllowSshFromAnywhere bool     // allowSshFromAnywhere: opt-in for public blocks broader than /16 in adminCidrs
+	SshPublicKey         string   // sshPublicKey: an OpenSSH public key installed on every instance ("" = none)
 	InstanceType         string   // instanceType: for bastions, web servers and clients
 	AlbName              string   // albName: the internal ALB's name
 	WebCount             int      // webCount: web servers, spread over the AZs
@@ -61,6 +69,8 @@ type Config struct {
 	LambdaName           string   // lambdaName: the function's name
 	LambdaRuntime        string   // lambdaRuntime: a Node.js runtime AWS accepts
 	LogRetentionDays     int      // logRetentionDays: the function's log retention
+	Logs                 bool     // logs: a log bucket with VPC flow logs and the ALB's access logs
+	LogExpirationDays    int      // logExpirationDays: the log bucket's objects expire after this many days
 }
 
 // Default returns the blueprint's defaults: the seed's foo/bar layout.
@@ -73,7 +83,7 @@ func Default() Config {
 		NatMode:            NatNone,
 		S3GatewayEndpoint:  true,
 		Connectivity:       Peering,
-		Bastion:            true,
+		AdminAccess:        AdminBastion,
 		InstanceType:       "t3.micro",
 		AlbName:            "foo-internal-alb",
 		WebCount:           2,
@@ -82,6 +92,8 @@ func Default() Config {
 		LambdaName:         "hello-world",
 		LambdaRuntime:      "nodejs22.x",
 		LogRetentionDays:   14,
+		Logs:               true,
+		LogExpirationDays:  90,
 	}
 }
 
@@ -143,9 +155,13 @@ func Load(get Lookup) (Config, error) {
 	str("natMode", &c.NatMode)
 	boolean("s3GatewayEndpoint", &c.S3GatewayEndpoint)
 	str("connectivity", &c.Connectivity)
-	boolean("bastion", &c.Bastion)
+	if v, ok := get("bastion"); ok {
+		errs = append(errs, fmt.Errorf("%s: %q is no longer read; set %s to %s, %s or %s instead", Key("bastion"), v, Key("adminAccess"), AdminBastion, AdminInstanceConnectEndpoint, AdminNone))
+	}
+	str("adminAccess", &c.AdminAccess)
 	object("adminCidrs", &c.AdminCidrs)
 	boolean("allowSshFromAnywhere", &c.AllowSshFromAnywhere)
+	str("sshPublicKey", &c.SshPublicKey)
 	str("instanceType", &c.InstanceType)
 	str("albName", &c.AlbName)
 	integer("webCount", &c.WebCount)
@@ -155,6 +171,8 @@ func Load(get Lookup) (Config, error) {
 	str("lambdaName", &c.LambdaName)
 	str("lambdaRuntime", &c.LambdaRuntime)
 	integer("logRetentionDays", &c.LogRetentionDays)
+	boolean("logs", &c.Logs)
+	integer("logExpirationDays", &c.LogExpirationDays)
 
 	if len(errs) > 0 {
 		return c, errors.Join(errs...)
@@ -174,6 +192,9 @@ func (c Config) NatFor(v Vpc) string {
 	}
 	return c.NatMode
 }
+
+// Bastion reports whether the stack has a bastion in each VPC.
+func (c Config) Bastion() bool { return c.AdminAccess == AdminBastion }
 
 // RecordFqdn is the ALB's private name, e.g. "alb.home".
 func (c Config) RecordFqdn() string {

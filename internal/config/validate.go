@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/crypto/ssh"
+
 	"github.com/internal-alb/internal-alb/internal/ipam"
 )
 
@@ -90,9 +92,18 @@ func (c Config) Validate() error {
 		bad("%s: %q is not one of peering, transitGateway", Key("connectivity"), c.Connectivity)
 	}
 
-	// Bastion access.
-	if c.Bastion && len(c.AdminCidrs) == 0 {
-		bad("%s: [] is empty but %s is true; list the CIDRs allowed to SSH to the bastions, or set %s: false", Key("adminCidrs"), Key("bastion"), Key("bastion"))
+	// Admin access.
+	switch c.AdminAccess {
+	case AdminBastion:
+		if len(c.AdminCidrs) == 0 {
+			bad("%s: [] is empty but %s is %s; list the CIDRs allowed to SSH to the bastions, or set %s to %s or %s", Key("adminCidrs"), Key("adminAccess"), AdminBastion, Key("adminAccess"), AdminInstanceConnectEndpoint, AdminNone)
+		}
+	case AdminInstanceConnectEndpoint, AdminNone:
+		if len(c.AdminCidrs) > 0 {
+			bad("%s: %v is set but %s is %s, which has no bastion to admit them; remove the key or set %s to %s", Key("adminCidrs"), c.AdminCidrs, Key("adminAccess"), c.AdminAccess, Key("adminAccess"), AdminBastion)
+		}
+	default:
+		bad("%s: %q is not one of %s, %s, %s", Key("adminAccess"), c.AdminAccess, AdminBastion, AdminInstanceConnectEndpoint, AdminNone)
 	}
 	for i, s := range c.AdminCidrs {
 		key := fmt.Sprintf("%s[%d]", Key("adminCidrs"), i)
@@ -101,8 +112,17 @@ func (c Config) Validate() error {
 			bad("%s: %q: %v", key, s, err)
 			continue
 		}
-		if p.Bits() == 0 && !c.AllowSshFromAnywhere {
-			bad("%s: %q opens SSH to the whole internet; set %s: true if you really mean it", key, s, Key("allowSshFromAnywhere"))
+		if p.Bits() < ipam.AdminPrefixLimit && !ipam.IsPrivate(p) && !c.AllowSshFromAnywhere {
+			bad("%s: %q opens SSH to more than a /%d of the internet; list your own egress ranges, or set %s: true if you really mean it", key, s, ipam.AdminPrefixLimit, Key("allowSshFromAnywhere"))
+		}
+	}
+	if c.SshPublicKey != "" {
+		if c.AdminAccess == AdminNone {
+			bad("%s is set but %s is %s, so no one could use it; remove the key or choose another %s", Key("sshPublicKey"), Key("adminAccess"), AdminNone, Key("adminAccess"))
+		} else if strings.Contains(c.SshPublicKey, "PRIVATE KEY") {
+			bad("%s holds a private key; remove it from the stack file (and consider that key exposed), then give the public half: one line of a *.pub file", Key("sshPublicKey"))
+		} else if _, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(c.SshPublicKey)); err != nil || len(strings.TrimSpace(string(rest))) > 0 {
+			bad("%s: %q is not one OpenSSH public key; paste one line of your ~/.ssh/id_ed25519.pub (or another *.pub)", Key("sshPublicKey"), shorten(c.SshPublicKey))
 		}
 	}
 
@@ -138,7 +158,18 @@ func (c Config) Validate() error {
 	if !slices.Contains(LogRetentionDays, c.LogRetentionDays) {
 		bad("%s: %d is not a retention CloudWatch Logs accepts (%v)", Key("logRetentionDays"), c.LogRetentionDays, LogRetentionDays)
 	}
+	if c.LogExpirationDays < 1 {
+		bad("%s: %d must be at least 1", Key("logExpirationDays"), c.LogExpirationDays)
+	}
 	return errors.Join(errs...)
+}
+
+// shorten keeps an error line readable when a value is long.
+func shorten(s string) string {
+	if len(s) > 40 {
+		return s[:37] + "..."
+	}
+	return s
 }
 
 func validNat(m string) bool { return m == NatNone || m == NatSingle || m == NatOnePerAz }

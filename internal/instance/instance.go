@@ -18,6 +18,7 @@ type Args struct {
 	SecurityGroupIDs pulumi.StringArrayInput
 	PublicIP         bool               // only bastions
 	InstanceProfile  pulumi.StringInput // optional
+	KeyName          pulumi.StringInput // optional: an EC2 key pair for SSH
 	UserData         string             // optional
 	Role             string             // "bastion", "web" or "client": the Role tag
 }
@@ -52,6 +53,9 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 	if a.InstanceProfile != nil {
 		args.IamInstanceProfile = a.InstanceProfile
 	}
+	if a.KeyName != nil {
+		args.KeyName = a.KeyName
+	}
 	if a.UserData != "" {
 		args.UserData = pulumi.String(a.UserData)
 		args.UserDataReplaceOnChange = pulumi.Bool(true)
@@ -61,4 +65,32 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		return nil, fmt.Errorf("instance %s: %w", name, err)
 	}
 	return inst, nil
+}
+
+// KeyPair is an OpenSSH public key imported as an EC2 key pair, shared by
+// every instance of the stack.
+type KeyPair struct {
+	pulumi.ResourceState
+
+	KeyName pulumi.StringOutput
+}
+
+// NewKeyPair imports publicKey as an EC2 key pair.
+func NewKeyPair(ctx *pulumi.Context, name, publicKey string, opts ...pulumi.ResourceOption) (*KeyPair, error) {
+	k := &KeyPair{}
+	if err := ctx.RegisterComponentResource("internal-alb:instance:KeyPair", name, k, opts...); err != nil {
+		return nil, err
+	}
+	kp, err := ec2.NewKeyPair(ctx, name, &ec2.KeyPairArgs{
+		PublicKey: pulumi.String(publicKey),
+		Tags:      pulumi.StringMap{"Name": pulumi.String(name)},
+	}, pulumi.Parent(k))
+	if err != nil {
+		return nil, fmt.Errorf("key pair %s: %w", name, err)
+	}
+	k.KeyName = kp.KeyName
+	if err := ctx.RegisterResourceOutputs(k, pulumi.Map{"keyName": k.KeyName}); err != nil {
+		return nil, err
+	}
+	return k, nil
 }

@@ -60,3 +60,27 @@ func nth(vpc netip.Prefix, bits, n int) netip.Prefix {
 	v += uint32(n) << (32 - bits)
 	return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), bits)
 }
+
+// AdminPrefixLimit is the broadest public block that adminCidrs may hold
+// without allowSshFromAnywhere. A /16, a whole former class B, is already
+// more than one organisation's egress range; anything broader takes in other
+// people's networks (0.0.0.0/1 and 128.0.0.0/1 together are the internet).
+const AdminPrefixLimit = 16
+
+// privateBlocks are the RFC 1918 ranges: reached over a VPN or Direct
+// Connect, never from the internet.
+var privateBlocks = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
+// IsPrivate reports whether all of p lies in one RFC 1918 range.
+func IsPrivate(p netip.Prefix) bool {
+	for _, b := range privateBlocks {
+		if b.Bits() <= p.Bits() && b.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}

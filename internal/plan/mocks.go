@@ -72,6 +72,19 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			ids[i] = fmt.Sprintf("apne1-az%d", i+1)
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"id": m.Region, "names": names, "zoneIds": ids}), nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": Account, "accountId": Account, "arn": "arn:aws:iam::" + Account + ":user/deployer", "userId": "AIDAEXAMPLE",
+		}), nil
+	case "aws:elb/getServiceAccount:getServiceAccount":
+		// The provider's table for the regions opened before August 2022;
+		// ap-northeast-1's ELB account, as the provider answers.
+		if m.Region != "ap-northeast-1" {
+			return nil, fmt.Errorf("mocks: no ELB account for %s", m.Region)
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": "582318560864", "arn": "arn:aws:iam::582318560864:root",
+		}), nil
 	case "aws:ec2/getAmi:getAmi":
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id": "ami-0a1b2c3d4e5f60718", "name": "al2023-ami-2023.9.20251117.1-kernel-6.1-x86_64",
@@ -163,6 +176,15 @@ func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.P
 		set("arn", arn("ec2", "transit-gateway/"+id))
 	case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
 		set("acceptStatus", "active")
+	case "aws:s3/bucketV2:BucketV2":
+		set("bucket", id) // a bucket's id is its name
+		set("arn", "arn:aws:s3:::"+id)
+	case "aws:ec2/keyPair:KeyPair":
+		set("keyName", args.Name+"-"+fmt.Sprintf("%07x", hash(id)%0x10000000))
+		set("fingerprint", "SHA256:mock")
+	case "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint":
+		set("arn", arn("ec2", "instance-connect-endpoint/"+id))
+		set("dnsName", id+".fips.ec2-instance-connect-endpoint."+m.Region+".amazonaws.com")
 	}
 }
 
@@ -190,13 +212,18 @@ func mockID(typ, name string) string {
 		"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg", "aws:ec2/instance:Instance": "i",
 		"aws:ec2/vpcEndpoint:VpcEndpoint": "vpce", "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
 		"aws:ec2/natGateway:NatGateway": "nat", "aws:ec2/eip:Eip": "eipalloc",
-		"aws:ec2transitgateway/transitGateway:TransitGateway":               "tgw",
-		"aws:ec2transitgateway/vpcAttachment:VpcAttachment":                 "tgw-attach",
-		"aws:ec2transitgateway/routeTable:RouteTable":                       "tgw-rtb",
-		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":         "sgr",
-		"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":           "sgr",
-		"aws:ec2/routeTableAssociation:RouteTableAssociation":               "rtbassoc",
-		"aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation": "tgw-rtb-assoc",
+		"aws:ec2/networkAcl:NetworkAcl": "acl", "aws:ec2/flowLog:FlowLog": "fl", "aws:ec2/keyPair:KeyPair": "key",
+		"aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint": "eice",
+		"aws:ec2transitgateway/transitGateway:TransitGateway":                   "tgw",
+		"aws:ec2transitgateway/vpcAttachment:VpcAttachment":                     "tgw-attach",
+		"aws:ec2transitgateway/routeTable:RouteTable":                           "tgw-rtb",
+		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":             "sgr",
+		"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":               "sgr",
+		"aws:ec2/routeTableAssociation:RouteTableAssociation":                   "rtbassoc",
+		"aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation":     "tgw-rtb-assoc",
+	}
+	if typ == "aws:s3/bucketV2:BucketV2" {
+		return fmt.Sprintf("%s-%07x", name, hash(name)%0x10000000) // auto-named, as pulumi-aws does
 	}
 	if p, ok := prefixes[typ]; ok {
 		return p + "-" + name

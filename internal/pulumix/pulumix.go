@@ -21,3 +21,14 @@ func Inputs(outs []pulumi.StringOutput) []pulumi.StringInput {
 	}
 	return in
 }
+
+// After is v, known only once every one of deps is: a resource that takes
+// it waits for the resources behind deps, without depending on all of a
+// component.
+func After(v pulumi.StringOutput, deps ...pulumi.StringOutput) pulumi.StringOutput {
+	all := []any{v}
+	for _, d := range deps {
+		all = append(all, d)
+	}
+	return pulumi.All(all...).ApplyT(func(xs []any) string { return xs[0].(string) }).(pulumi.StringOutput)
+}

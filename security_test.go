@@ -1,0 +1,313 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The log bucket is private, owner-enforced, encrypted with SSE-S3 (the
+// only encryption ALB access logs accept), expires objects after the
+// configured days, and destroy empties it.
+func TestLogBucketIsLocked(t *testing.T) {
+	g := mustPlan(t, nil)
+	b := g.one(t, tBucket)
+	name := b.String("bucket")
+	assert.Equal(t, true, b.Prop("forceDestroy"))
+
+	pab := g.one(t, tBucketPAB)
+	assert.Equal(t, name, pab.String("bucket"))
+	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+		assert.Equal(t, true, pab.Prop(k), k)
+	}
+	assert.Equal(t, map[string]any{"objectOwnership": "BucketOwnerEnforced"}, obj(g.one(t, tBucketOwner).Prop("rule")))
+	assert.Equal(t, []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}}},
+		g.one(t, tBucketSSE).Prop("rules"))
+	assert.Equal(t, []any{map[string]any{"id": "expire", "status": "Enabled", "filter": map[string]any{}, "expiration": map[string]any{"days": 90.0}}},
+		g.one(t, tBucketLife).Prop("rules"))
+
+	short := mustPlan(t, map[string]string{"logExpirationDays": "30"})
+	assert.Equal(t, 30, num(obj(short.one(t, tBucketLife).Prop("rules").([]any)[0])["expiration"].(map[string]any)["days"]))
+}
+
+// The bucket policy, exactly: TLS only for everyone; the flow log service
+// checks and writes for this account only; the region's ELB account writes
+// the ALB's logs; nobody else is granted anything.
+func TestLogBucketPolicyIsExact(t *testing.T) {
+	g := mustPlan(t, nil)
+	arn := g.one(t, tBucket).String("arn")
+	pol := g.one(t, tBucketPolicy)
+	assert.Equal(t, g.one(t, tBucket).String("bucket"), pol.String("bucket"))
+	assert.JSONEq(t, fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
+		{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["%[1]s","%[1]s/*"],
+		 "Condition":{"Bool":{"aws:SecureTransport":"false"}}},
+		{"Sid":"FlowLogsAclCheck","Effect":"Allow","Principal":{"Service":"delivery.logs.amazonaws.com"},"Action":["s3:GetBucketAcl","s3:ListBucket"],"Resource":"%[1]s",
+		 "Condition":{"StringEquals":{"aws:SourceAccount":"123456789012"},"ArnLike":{"aws:SourceArn":"arn:aws:logs:ap-northeast-1:123456789012:*"}}},
+		{"Sid":"FlowLogsWrite","Effect":"Allow","Principal":{"Service":"delivery.logs.amazonaws.com"},"Action":"s3:PutObject","Resource":"%[1]s/flow-logs/AWSLogs/123456789012/*",
+		 "Condition":{"StringEquals":{"aws:SourceAccount":"123456789012","s3:x-amz-acl":"bucket-owner-full-control"},"ArnLike":{"aws:SourceArn":"arn:aws:logs:ap-northeast-1:123456789012:*"}}},
+		{"Sid":"AlbLogsWrite","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::582318560864:root"},"Action":"s3:PutObject","Resource":"%[1]s/alb/AWSLogs/123456789012/*"}
+	]}`, arn), pol.String("policy"))
+}
+
+// Every VPC's flow log and the ALB's access logs go to the bucket, each
+// under its own prefix; logs: false removes the bucket and all of them.
+func TestFlowLogsAndAccessLogsIntoTheBucket(t *testing.T) {
+	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers})
+	arn := g.one(t, tBucket).String("arn")
+	var vpcs []string
+	for _, f := range g.OfType(tFlowLog) {
+		vpcs = append(vpcs, g.byID(t, f.Prop("vpcId")).Name)
+		assert.Equal(t, "s3", f.String("logDestinationType"))
+		assert.Equal(t, arn+"/flow-logs/", f.String("logDestination"))
+		assert.Equal(t, "ALL", f.String("trafficType"))
+		assert.Contains(t, f.Dependencies, g.one(t, tBucketPolicy).URN, "%s waits for the bucket policy", f.Name)
+	}
+	assert.ElementsMatch(t, []string{"foo", "bar", "baz", "qux"}, vpcs)
+	assert.Equal(t, map[string]any{"bucket": g.one(t, tBucket).String("bucket"), "prefix": "alb", "enabled": true},
+		obj(g.one(t, tLB).Prop("accessLogs")))
+	assert.Contains(t, g.one(t, tLB).Dependencies, g.one(t, tBucketPolicy).URN, "the ALB waits for the bucket policy")
+
+	off := mustPlan(t, map[string]string{"logs": "false"})
+	for _, typ := range []string{tBucket, tBucketPolicy, tFlowLog} {
+		assert.Empty(t, off.OfType(typ), typ)
+	}
+	assert.Nil(t, off.one(t, tLB).Prop("accessLogs"))
+	assert.Len(t, off.OfType(tProfile), 1, "no web role without a bucket to write to")
+}
+
+// The web servers' role may write under web/ of the log bucket, nothing else.
+func TestWebRoleWritesOnlyItsOwnPrefix(t *testing.T) {
+	g := mustPlan(t, nil)
+	arn := g.one(t, tBucket).String("arn")
+	role := g.named(t, tRole, "web-web")
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ec2.amazonaws.com"}}]}`,
+		role.String("assumeRolePolicy"))
+	assert.JSONEq(t, fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"%s/web/*"}]}`, arn),
+		g.named(t, tRolePol, "web-web-logs").String("policy"))
+	assert.Equal(t, role.String("name"), g.named(t, tProfile, "web-web").String("role"))
+}
+
+// Through the endpoints only what the stack needs passes: the Amazon Linux
+// repositories and the web servers' log prefix over S3 (the latter in the
+// service VPC only), and Invoke of the one function by the invoker role
+// over the Lambda endpoints.
+func TestEndpointPoliciesAreExact(t *testing.T) {
+	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers})
+	arn := g.one(t, tBucket).String("arn")
+	repos := `{"Sid":"AmazonLinuxRepositories","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::al2023-repos-ap-northeast-1-de612dc2/*"}`
+	invoke := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"InvokeThisFunctionOnly","Effect":"Allow",
+		"Principal":{"AWS":"%s"},"Action":"lambda:InvokeFunction","Resource":"%s"}]}`,
+		g.named(t, tRole, "hello-world-invoker").String("arn"), g.one(t, tFunction).String("arn"))
+	n := 0
+	for _, e := range g.OfType(tEndpoint) {
+		n++
+		vpc := g.byID(t, e.Prop("vpcId")).Name
+		switch {
+		case e.String("vpcEndpointType") == "Interface":
+			assert.JSONEq(t, invoke, e.String("policy"), e.Name)
+		case vpc == "foo":
+			assert.JSONEq(t, fmt.Sprintf(`{"Version":"2012-10-17","Statement":[%s,
+				{"Sid":"StackObjects","Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":["%s/web/*"]}]}`, repos, arn),
+				e.String("policy"), e.Name)
+		default:
+			assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[`+repos+`]}`, e.String("policy"), e.Name)
+		}
+	}
+	assert.Equal(t, 4+3, n)
+}
+
+// The network ACLs, exactly: each VPC's private tier admits the mission's
+// flows and their replies, administrators' SSH from inside the VPC, and
+// HTTPS out with replies on the instances' own ephemeral range; the public
+// tier admits the admins' SSH to the bastion and its hop inside.
+func TestNetworkAclsAreExactlyTheStacksFlows(t *testing.T) {
+	g := mustPlan(t, nil)
+	got := map[string][]string{}
+	for _, a := range g.OfType(tNacl) {
+		var subnets []string
+		for _, s := range strs(a.Prop("subnetIds")) {
+			subnets = append(subnets, g.byID(t, s).Name)
+		}
+		assert.ElementsMatch(t, []string{a.Name + "-1", a.Name + "-2"}, subnets, "%s covers its tier", a.Name)
+		for _, dir := range []string{"ingress", "egress"} {
+			entries, _ := a.Prop(dir).([]any)
+			for _, x := range entries {
+				e := obj(x)
+				assert.Equal(t, "6", e["protocol"], "%s: TCP only", a.Name)
+				got[a.Name] = append(got[a.Name], fmt.Sprintf("%s %d %s %s %d-%d", dir, num(e["ruleNo"]), e["action"], e["cidrBlock"], num(e["fromPort"]), num(e["toPort"])))
+			}
+		}
+	}
+	assert.Equal(t, map[string][]string{
+		"foo-private": {
+			"ingress 100 allow 10.2.0.0/16 8080-8080", // ALB nodes to the web servers across subnets
+			"ingress 110 allow 10.2.0.0/16 1024-65535",
+			"ingress 120 allow 10.3.0.0/16 80-80", // bar's clients to the ALB
+			"ingress 130 allow 10.2.0.0/16 22-22", // the bastion's hop
+			"ingress 140 allow 0.0.0.0/0 32768-65535",
+			"egress 100 allow 10.2.0.0/16 1024-65535",
+			"egress 110 allow 10.2.0.0/16 8080-8080",
+			"egress 120 allow 10.3.0.0/16 1024-65535",
+			"egress 130 allow 0.0.0.0/0 443-443", // S3 through the gateway endpoint
+		},
+		"foo-public": {
+			"ingress 100 allow 203.0.113.0/24 22-22",
+			"ingress 110 allow 10.2.0.0/16 1024-65535",
+			"egress 100 allow 203.0.113.0/24 1024-65535",
+			"egress 110 allow 10.2.0.0/16 22-22",
+		},
+		"bar-private": {
+			"ingress 100 allow 10.3.0.0/16 443-443", // clients to the Lambda endpoint across subnets
+			"ingress 110 allow 10.3.0.0/16 1024-65535",
+			"ingress 120 allow 10.2.0.0/16 1024-65535", // the ALB's replies
+			"ingress 130 allow 10.3.0.0/16 22-22",
+			"ingress 140 allow 0.0.0.0/0 32768-65535",
+			"egress 100 allow 10.3.0.0/16 1024-65535",
+			"egress 110 allow 10.3.0.0/16 443-443",
+			"egress 120 allow 10.2.0.0/16 80-80",
+			"egress 130 allow 0.0.0.0/0 443-443",
+		},
+		"bar-public": {
+			"ingress 100 allow 203.0.113.0/24 22-22",
+			"ingress 110 allow 10.3.0.0/16 1024-65535",
+			"egress 100 allow 203.0.113.0/24 1024-65535",
+			"egress 110 allow 10.3.0.0/16 22-22",
+		},
+	}, got)
+}
+
+// No network ACL anywhere admits SSH or RDP from the internet, in any mode.
+func TestNoAclAdmitsAdminPortsFromTheInternet(t *testing.T) {
+	for name, o := range map[string]map[string]string{
+		"default": nil, "nat": {"natMode": "onePerAz"}, "eice": {"adminAccess": "instanceConnectEndpoint", "adminCidrs": "[]"},
+		"tgw": {"connectivity": "transitGateway", "consumerVpcs": threeConsumers},
+	} {
+		t.Run(name, func(t *testing.T) {
+			g := mustPlan(t, o)
+			require.NotEmpty(t, g.OfType(tNacl))
+			for _, a := range g.OfType(tNacl) {
+				entries, _ := a.Prop("ingress").([]any)
+				for _, port := range []int{22, 3389} {
+					// The first entry by rule number that matches decides.
+					decided, best := "", 1<<30
+					for _, x := range entries {
+						e := obj(x)
+						if e["cidrBlock"] == "0.0.0.0/0" && num(e["fromPort"]) <= port && port <= num(e["toPort"]) && num(e["ruleNo"]) < best {
+							decided, best = e["action"].(string), num(e["ruleNo"])
+						}
+					}
+					assert.NotEqual(t, "allow", decided, "%s admits %d from the internet", a.Name, port)
+				}
+			}
+		})
+	}
+}
+
+// Too many consumers for the service VPC's network ACL is refused before
+// anything is created, naming the quota.
+func TestAclQuotaRefusedBeforeAnyResource(t *testing.T) {
+	var consumers []string
+	for i := 0; i < 17; i++ {
+		consumers = append(consumers, fmt.Sprintf(`{"name":"c%d","cidr":"10.%d.0.0/16"}`, i, 10+i))
+	}
+	g, err := planWith(t, map[string]string{"consumerVpcs": "[" + strings.Join(consumers, ",") + "]"})
+	require.Error(t, err)
+	assert.Empty(t, g.Graph, "no resource is registered")
+	assert.Contains(t, err.Error(), "network: vpc foo: its private network ACL needs 21 inbound rules, over AWS's default quota of 20 per direction")
+}
+
+// Groups admit by reference wherever they can: the endpoint admits the
+// client group, the ALB the consumers' client groups across the peering
+// (once it is active); over a Transit Gateway, the consumers' private
+// subnets, never the whole VPC and never the service VPC.
+func TestGroupsAdmitPeersByReference(t *testing.T) {
+	g := mustPlan(t, nil)
+	in := g.named(t, tIngress, "web-alb-http-in-bar-client")
+	assert.Equal(t, g.named(t, tSG, "bar-client").ID, in.String("referencedSecurityGroupId"))
+	assert.Contains(t, in.Dependencies, g.one(t, tPeering).URN, "the reference waits for the peering")
+
+	tgw := mustPlan(t, map[string]string{"connectivity": "transitGateway"})
+	var got []string
+	for _, r := range tgw.rules(t) {
+		if r.Group == "web-alb" && r.Dir == "in" {
+			got = append(got, r.String())
+		}
+	}
+	assert.ElementsMatch(t, []string{"web-alb in 80 10.3.1.0/24", "web-alb in 80 10.3.2.0/24"}, got)
+}
+
+// adminAccess: instanceConnectEndpoint puts an endpoint in each VPC's first
+// private subnet; no instance has a public address, no group admits SSH from
+// outside its VPC, and the command to connect is the CLI's own.
+func TestInstanceConnectEndpointMode(t *testing.T) {
+	o := map[string]string{"adminAccess": "instanceConnectEndpoint", "adminCidrs": "[]"}
+	g := mustPlan(t, o)
+	var vpcs []string
+	for _, e := range g.OfType(tEice) {
+		subnet := g.byID(t, e.Prop("subnetId"))
+		vpc := g.byID(t, subnet.Prop("vpcId")).Name
+		vpcs = append(vpcs, vpc)
+		assert.Equal(t, vpc+"-private-1", subnet.Name)
+		assert.Equal(t, false, e.Prop("preserveClientIp"), "the instances see the endpoint's address, so its group can be referenced")
+		assert.Equal(t, []string{vpc + "-eice"}, names(t, g, strs(e.Prop("securityGroupIds"))))
+	}
+	assert.ElementsMatch(t, []string{"foo", "bar"}, vpcs)
+	for _, i := range g.OfType(tInstance) {
+		assert.Equal(t, false, i.Prop("associatePublicIpAddress"), i.Name)
+		assert.NotEqual(t, "bastion", obj(i.Prop("tags"))["Role"])
+	}
+	var ssh []string
+	for _, r := range g.rules(t) {
+		if r.Port == 22 {
+			ssh = append(ssh, r.String())
+		}
+	}
+	assert.ElementsMatch(t, []string{
+		"foo-eice out 22 10.2.0.0/16", "bar-eice out 22 10.3.0.0/16",
+		"web-web in 22 sg:foo-eice", "bar-client in 22 sg:bar-eice",
+	}, ssh)
+
+	values := map[string]any{}
+	_, err := runStack(merge(devConfig(t), map[string]string{"internal-alb:adminAccess": "instanceConnectEndpoint", "internal-alb:adminCidrs": "[]"}), nil, values)
+	require.NoError(t, err)
+	assert.Empty(t, values["bastionPublicIps"])
+	cmds := values["tryFromClient"].(map[string]any)["bar"].([]any)
+	assert.Equal(t, "aws ec2-instance-connect ssh --region ap-northeast-1 --instance-id i-bar-client --os-user ec2-user --connection-type eice", cmds[0])
+}
+
+// sshPublicKey becomes one key pair on every instance, and the connect
+// command is plain SSH through the bastion.
+func TestSshPublicKeyBecomesAKeyPair(t *testing.T) {
+	g := mustPlan(t, map[string]string{"sshPublicKey": testPublicKey})
+	kp := g.one(t, tKeyPair)
+	assert.Equal(t, testPublicKey, kp.String("publicKey"))
+	for _, i := range g.OfType(tInstance) {
+		assert.Equal(t, kp.String("keyName"), i.String("keyName"), i.Name)
+	}
+	assert.Empty(t, mustPlan(t, nil).OfType(tKeyPair), "no key pair unless asked")
+
+	values := map[string]any{}
+	_, err := runStack(merge(devConfig(t), map[string]string{"internal-alb:sshPublicKey": testPublicKey}), nil, values)
+	require.NoError(t, err)
+	cmds := values["tryFromClient"].(map[string]any)["bar"].([]any)
+	assert.Regexp(t, `^ssh -J ec2-user@203\.0\.113\.\d+ ec2-user@10\.3\.1\.\d+$`, cmds[0])
+
+	none := map[string]any{}
+	_, err = runStack(merge(devConfig(t), map[string]string{"internal-alb:adminAccess": "none", "internal-alb:adminCidrs": "[]"}), nil, none)
+	require.NoError(t, err)
+	cmds = none["tryFromClient"].(map[string]any)["bar"].([]any)
+	assert.Len(t, cmds, 3, "no way in, so no connect command")
+	assert.True(t, strings.HasPrefix(cmds[0].(string), "curl "), cmds[0])
+}
+
+func names(t *testing.T, g tg, ids []string) []string {
+	t.Helper()
+	var out []string
+	for _, id := range ids {
+		out = append(out, g.byID(t, id).Name)
+	}
+	return out
+}
