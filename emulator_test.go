@@ -26,6 +26,7 @@ import (
 
 	"github.com/internal-alb/internal-alb/internal/awscheck"
 	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/devtools"
 	"github.com/internal-alb/internal-alb/internal/localrun"
 	"github.com/internal-alb/internal-alb/verify"
 )
@@ -151,7 +152,7 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	require.NoError(t, err)
 	g, err := verify.ParseStateExport(state)
 	require.NoError(t, err)
-	if r := verify.Check(g, verify.Options{AdminCidrs: cfg.AdminCidrs}); !r.OK() {
+	if r := verify.Check(g, devtools.VerifyOptions(cfg)); !r.OK() {
 		t.Errorf("verifier on the deployed state:\n%s", r.Text())
 	}
 

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 
+	"github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/internal/ipam"
 	"github.com/internal-alb/internal-alb/internal/plan"
@@ -231,6 +232,15 @@ func prefixStrings(ps []netip.Prefix) []string {
 	var out []string
 	for _, p := range ps {
 		out = append(out, p.String())
+	}
+	return out
+}
+
+// prefixed puts short keys into the project's namespace.
+func prefixed(short map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range short {
+		out[config.Key(k)] = v
 	}
 	return out
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/devtools"
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/internal/plan"
 	"github.com/internal-alb/internal-alb/verify"
@@ -26,17 +28,35 @@ func TestVerifierPassesTheRealPlan(t *testing.T) {
 		"tgw three":          {"connectivity": "transitGateway", "consumerVpcs": threeConsumers},
 		"onePerAz NAT":       {"natMode": "onePerAz"},
 		"endpoint in all AZ": {"endpointPerAz": "true"},
+		"instance connect":   {"adminAccess": "instanceConnectEndpoint", "adminCidrs": "[]"},
+		"no admin access":    {"adminAccess": "none", "adminCidrs": "[]"},
+		"logs off":           {"logs": "false"},
+		"ssh key":            {"sshPublicKey": testPublicKey},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := verify.Check(mustPlan(t, o).Graph, verifyOpts)
+			cfg, err := config.Load(func(k string) (string, bool) { v, ok := merge(devConfig(t), prefixed(o))[config.Key(k)]; return v, ok })
+			require.NoError(t, err)
+			r := verify.Check(mustPlan(t, o).Graph, devtools.VerifyOptions(cfg))
 			require.True(t, r.OK(), r.Text())
 			consumers := 1
 			if strings.Contains(o["consumerVpcs"], "qux") {
 				consumers = 3
 			}
-			// P1 and P3 per client, P2 per web server, P4 per bastion and per
-			// private instance behind it.
-			assert.Equal(t, 2*consumers+2+(1+consumers)+(2+consumers), r.Summary.RequiredProven, r.Text())
+			// P1 and P3 per client, P2 and P5 per web server (P5 with the
+			// log bucket), P4 per admin entry point and per private instance
+			// behind it.
+			p4 := (1 + consumers) + (2 + consumers)
+			switch cfg.AdminAccess {
+			case config.AdminInstanceConnectEndpoint:
+				p4 = 2 + consumers // no admin-to-bastion hop: IAM, not addresses, guards the endpoint
+			case config.AdminNone:
+				p4 = 0
+			}
+			p5 := 2
+			if !cfg.Logs {
+				p5 = 0
+			}
+			assert.Equal(t, 2*consumers+2+p4+p5, r.Summary.RequiredProven, r.Text())
 			assert.Zero(t, r.Summary.RulesFailed)
 		})
 	}
@@ -175,13 +195,162 @@ func planMutations(t *testing.T) []planMutation {
 			"no ingress rule in web-web allows tcp 8080", endToEnd},
 		{"client without the invoker profile", mutate(t, def, tInstance, "bar-client", set("iamInstanceProfile", "")), "P3", "",
 			"bar-client has no instance profile", nil},
+		{"Lambda endpoint policy names another role", mutate(t, def, tEndpoint, "hello-world-bar-endpoint", editPolicy("policy", func(d map[string]any) {
+			statements(d)[0]["Principal"] = map[string]any{"AWS": "arn:aws:iam::123456789012:role/other"}
+		})), "P3", "", "policy does not allow lambda:InvokeFunction", nil},
+	}
+}
+
+// editPolicy changes the JSON policy document held in key.
+func editPolicy(key string, f func(doc map[string]any)) func(map[string]any) {
+	return func(p map[string]any) {
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(p[key].(string)), &doc); err != nil {
+			panic(err)
+		}
+		f(doc)
+		b, _ := json.Marshal(doc)
+		p[key] = string(b)
+	}
+}
+
+// statements are a parsed document's statements, as maps.
+func statements(doc map[string]any) []map[string]any {
+	var out []map[string]any
+	for _, s := range doc["Statement"].([]any) {
+		out = append(out, s.(map[string]any))
+	}
+	return out
+}
+
+// dropStatement removes the statement with Sid sid, or whose index is i.
+func dropStatement(sid string) func(map[string]any) {
+	return func(doc map[string]any) {
+		var kept []any
+		for _, s := range statements(doc) {
+			if s["Sid"] != sid {
+				kept = append(kept, s)
+			}
+		}
+		doc["Statement"] = kept
+	}
+}
+
+// addStatement appends a statement.
+func addStatement(s map[string]any) func(map[string]any) {
+	return func(doc map[string]any) { doc["Statement"] = append(doc["Statement"].([]any), s) }
+}
+
+// dropEntry removes the network ACL entries of dir that match.
+func dropEntry(dir string, match func(e map[string]any) bool) func(map[string]any) {
+	return func(p map[string]any) {
+		var kept []any
+		for _, x := range p[dir].([]any) {
+			if !match(x.(map[string]any)) {
+				kept = append(kept, x)
+			}
+		}
+		p[dir] = kept
+	}
+}
+
+// securityMutations are the mutations of issue 9's documents and logs: S3,
+// IAM and endpoint policies, network ACL rules, flow and access logs. The
+// twin's probes do not observe them (it has no S3 and runs no rule), so
+// the differential test leaves them out; the verifier must catch each.
+func securityMutations(t *testing.T) []planMutation {
+	def := mustPlan(t, nil).Graph
+	eice := mustPlan(t, map[string]string{"adminAccess": "instanceConnectEndpoint", "adminCidrs": "[]"}).Graph
+	id := func(typ, name string) string { return idOf(t, def, typ, name) }
+	bucketArn := ""
+	for _, r := range def {
+		if r.Type == tBucket {
+			bucketArn = r.Outputs["arn"].(string)
+		}
+	}
+	const (
+		tPolicy    = "aws:s3/bucketPolicy:BucketPolicy"
+		tPAB       = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+		tOwnership = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+		tSSE       = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	)
+	anyIs := func(cidr string, from, to int) func(e map[string]any) bool {
+		return func(e map[string]any) bool {
+			return e["cidrBlock"] == cidr && num(e["fromPort"]) == from && num(e["toPort"]) == to
+		}
+	}
+	return []planMutation{
+		// P5: a web server writes its logs through the S3 gateway endpoint.
+		{"S3 endpoint off the private route tables", mutate(t, def, tEndpoint, "foo-s3", set("routeTableIds", []any{})), "P5", "",
+			"is not in endpoint foo-s3's routeTableIds", nil},
+		{"S3 endpoint policy without the log prefix", mutate(t, def, tEndpoint, "foo-s3", editPolicy("policy", dropStatement("StackObjects"))), "P5", "",
+			"endpoint foo-s3's policy does not allow s3:PutObject", nil},
+		{"web role reads instead of writing", mutate(t, def, tRolePol, "web-web-logs", set("policy",
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"`+bucketArn+`/web/*"}]}`)), "P5", "",
+			"no policy of role web-web allows s3:PutObject", nil},
+		{"web group loses S3 egress", without(t, def, tEgress, "web-web-s3-out"), "P5", "",
+			"no egress rule in web-web allows tcp 443 to prefix list pl-61a54008", nil},
+		{"bucket policy denies the web prefix", mutate(t, def, tPolicy, "logs", editPolicy("policy", addStatement(map[string]any{
+			"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": bucketArn + "/web/*"}))), "P5", "",
+			"policy denies s3:PutObject", nil},
+		{"private NACL loses HTTPS out", mutate(t, def, tNacl, "foo-private", dropEntry("egress", anyIs("0.0.0.0/0", 443, 443))), "P5", "",
+			"NACL foo-private has no outbound rule allowing tcp 443 for 0.0.0.0/0", nil},
+		{"private NACL loses the replies from S3", mutate(t, def, tNacl, "foo-private", dropEntry("ingress", anyIs("0.0.0.0/0", 32768, 65535))), "P5", "",
+			"has no inbound rule allowing tcp 32768-60999 for 0.0.0.0/0", nil},
+		// Network ACLs, logs, buckets, endpoints, Lambda, groups.
+		{"public NACL admits SSH from the internet", mutate(t, def, tNacl, "foo-public", func(p map[string]any) {
+			p["ingress"] = append(p["ingress"].([]any), map[string]any{"ruleNo": 90, "action": "allow", "protocol": "6", "cidrBlock": "0.0.0.0/0", "fromPort": 22, "toPort": 22})
+		}), "", "NACL-NO-ADMIN-PORTS-FROM-INTERNET", "inbound rule 90 allows tcp 22-22 from 0.0.0.0/0: port 22 is admitted", nil},
+		{"public NACL removed", without(t, def, tNacl, "foo-public"), "", "NACL-NO-ADMIN-PORTS-FROM-INTERNET", "use the VPC's default network ACL", nil},
+		{"flow log removed", without(t, def, tFlowLog, "bar"), "", "VPC-FLOW-LOGS", "VPC bar has no flow log", nil},
+		{"ALB access logs off", mutate(t, def, tLB, "web", func(p map[string]any) {
+			p["accessLogs"] = map[string]any{"bucket": p["accessLogs"].(map[string]any)["bucket"], "prefix": "alb", "enabled": false}
+		}), "", "ALB-ACCESS-LOGS", "has access logs off", nil},
+		{"bucket stops restricting public buckets", mutate(t, def, tPAB, "logs", set("restrictPublicBuckets", false)), "", "S3-BLOCK-PUBLIC-ACCESS",
+			"has restrictPublicBuckets off", nil},
+		{"bucket ownership back to object writers", mutate(t, def, tOwnership, "logs", set("rule", map[string]any{"objectOwnership": "ObjectWriter"})), "", "S3-OWNERSHIP-ENFORCED",
+			"not BucketOwnerEnforced", nil},
+		{"bucket encryption removed", without(t, def, tSSE, "logs"), "", "S3-DEFAULT-ENCRYPTION", "no server-side encryption configuration", nil},
+		{"bucket policy admits plain HTTP", mutate(t, def, tPolicy, "logs", editPolicy("policy", dropStatement("DenyInsecureTransport"))), "", "S3-TLS-ONLY",
+			"has no Deny for everyone", nil},
+		{"bucket readable by everyone", mutate(t, def, tPolicy, "logs", editPolicy("policy", addStatement(map[string]any{
+			"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": bucketArn + "/*"}))), "", "S3-NO-PUBLIC-POLICY", `to Principal "*"`, nil},
+		{"bucket readable by another account", mutate(t, def, tPolicy, "logs", editPolicy("policy", addStatement(map[string]any{
+			"Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::999999999999:root"}, "Action": "s3:GetObject", "Resource": bucketArn + "/*"}))),
+			"", "S3-NO-OUTSIDE-READ", "outside account 123456789012", nil},
+		{"flow log service unconditioned", mutate(t, def, tPolicy, "logs", editPolicy("policy", func(d map[string]any) {
+			for _, s := range statements(d) {
+				if s["Sid"] == "FlowLogsAclCheck" {
+					delete(s, "Condition")
+				}
+			}
+		})), "", "S3-NO-OUTSIDE-READ", "for any account", nil},
+		{"Lambda endpoint policy on every resource", mutate(t, def, tEndpoint, "hello-world-bar-endpoint", editPolicy("policy", func(d map[string]any) {
+			statements(d)[0]["Resource"] = "*"
+		})), "", "ENDPOINT-POLICY-SCOPED", `on Resource "*"`, nil},
+		{"S3 endpoint without a policy", mutate(t, def, tEndpoint, "bar-s3", set("policy", "")), "", "ENDPOINT-POLICY-SCOPED", "no policy", nil},
+		{"function open to every principal", with(def, "aws:lambda/permission:Permission", "anyone", map[string]any{
+			"function": "hello-world", "action": "lambda:InvokeFunction", "principal": "*"}), "", "LAMBDA-PERMISSION-SCOPED", `to principal "*"`, nil},
+		{"function open to a service for any source", with(def, "aws:lambda/permission:Permission", "s3", map[string]any{
+			"function": "hello-world", "action": "lambda:InvokeFunction", "principal": "s3.amazonaws.com"}), "", "LAMBDA-PERMISSION-SCOPED",
+			"without sourceArn or sourceAccount", nil},
+		{"function URL without auth", with(def, "aws:lambda/functionUrl:FunctionUrl", "url", map[string]any{
+			"functionName": "hello-world", "authorizationType": "NONE"}), "", "LAMBDA-URL-AUTH", `authorizationType "NONE"`, nil},
+		{"web servers egress to the internet", with(def, tEgress, "web-anywhere", map[string]any{
+			"securityGroupId": id(tSG, "web-web"), "ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0", "description": "mistake"}), "", "SG-EGRESS-SCOPED",
+			"to no NAT gateway", nil},
+		{"bastion admits a /8", with(def, tIngress, "bastion-wide", map[string]any{
+			"securityGroupId": id(tSG, "foo-bastion"), "ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "52.0.0.0/8", "description": "mistake"}),
+			"", "SG-NO-ADMIN-PORTS-FROM-INTERNET", "admits port 22 from 52.0.0.0/8", nil},
+		{"web servers stop admitting the endpoint", without(t, eice, tIngress, "web-web-ssh-in"), "P4", "",
+			"from instance connect endpoint foo-eice", nil},
 	}
 }
 
 // Single-point mutations of the real plan: each is caught, by the path or
 // rule it breaks, with an explanation that names the piece.
 func TestVerifierCatchesMutationsOfTheRealPlan(t *testing.T) {
-	for _, c := range planMutations(t) {
+	for _, c := range append(planMutations(t), securityMutations(t)...) {
 		t.Run(c.name, func(t *testing.T) {
 			r := verify.Check(c.g, verifyOpts)
 			require.False(t, r.OK(), "mutation not caught:\n%s", r.Text())

@@ -97,7 +97,7 @@ type tierAcls struct{ public, private []AclEntry }
 // aclsFor returns the network ACL entries of a VPC with block cidr: exactly
 // the flows given, administrators' SSH, and HTTPS out of the private tier
 // when the VPC has a way out (the S3 gateway endpoint or NAT).
-func aclsFor(cidr string, flows []Flow, bastionCidrs []string, adminSSH, httpsOut, nat bool) tierAcls {
+func aclsFor(cidr string, flows []Flow, admin *AdminArgs, httpsOut, nat bool) tierAcls {
 	var pub, priv acl
 	for _, f := range flows {
 		if f.Inbound {
@@ -106,16 +106,20 @@ func aclsFor(cidr string, flows []Flow, bastionCidrs []string, adminSSH, httpsOu
 			priv.out(f.Port, f.Cidr, ephemeralLow)
 		}
 	}
-	if adminSSH {
-		// From the bastion's public subnet or the Instance Connect
-		// Endpoint's private one.
-		priv.in(22, cidr, ephemeralLow)
-	}
-	for _, c := range bastionCidrs {
-		pub.in(22, c, ephemeralLow)
-	}
-	if len(bastionCidrs) > 0 {
+	switch {
+	case admin == nil:
+	case admin.Bastion != nil:
+		// The admins to the bastion, the bastion on into the private tier.
+		for _, c := range admin.Bastion.AdminCidrs {
+			pub.in(22, c, ephemeralLow)
+		}
 		pub.out(22, cidr, ephemeralLow)
+		priv.in(22, cidr, ephemeralLow)
+	default:
+		// The Instance Connect Endpoint sits in the private tier: its SSH
+		// leaves one private subnet and enters another.
+		priv.in(22, cidr, ephemeralLow)
+		priv.out(22, cidr, ephemeralLow)
 	}
 	if httpsOut || nat {
 		// S3 answers from public addresses, through the gateway endpoint or
@@ -145,7 +149,7 @@ func (t tierAcls) checkQuota() error {
 		for _, egress := range []bool{false, true} {
 			if n := a.count(egress); n > AclQuota {
 				dir := map[bool]string{false: "inbound", true: "outbound"}[egress]
-				return fmt.Errorf("its %s network ACL needs %d %s rules, over AWS's default quota of %d per direction (fewer consumer VPCs, or raise the quota to 40 and this limit with it)", tier.name, n, dir, AclQuota)
+				return fmt.Errorf("its %s network ACL needs %d %s rules, over AWS's default quota of %d per direction (fewer consumer VPCs or adminCidrs entries, or raise the quota to 40 and AclQuota with it)", tier.name, n, dir, AclQuota)
 			}
 		}
 	}

@@ -124,11 +124,7 @@ func (args *VpcArgs) plan(name string) (vpcPlan, error) {
 	if err != nil {
 		return p, fmt.Errorf("network: vpc %s: %v (internal-alb:azCount, internal-alb:subnetPrefixLength)", name, err)
 	}
-	var bastionCidrs []string
-	if args.Admin != nil && args.Admin.Bastion != nil {
-		bastionCidrs = args.Admin.Bastion.AdminCidrs
-	}
-	acls := aclsFor(args.Cidr, args.Flows, bastionCidrs, args.Admin != nil, args.S3GatewayEndpoint, natCount > 0)
+	acls := aclsFor(args.Cidr, args.Flows, args.Admin, args.S3GatewayEndpoint, natCount > 0)
 	if err := acls.checkQuota(); err != nil {
 		return p, fmt.Errorf("network: vpc %s: %v", name, err)
 	}

@@ -191,8 +191,9 @@ func (t *Twin) clients() []*ENI {
 }
 
 // tryFromClient reads the stack output of that name for the client's VPC:
-// the commands we print for users, minus the ssh hop (the probe already
-// runs on the client).
+// the commands we print for users, minus the one that connects to the
+// client (the probe already runs on it): plain ssh, or EC2 Instance
+// Connect's key pushes or tunnel, which need AWS's API.
 func (t *Twin) tryFromClient(c *ENI) []string {
 	vpc := t.Model.VPCs[c.VPC]
 	for _, r := range t.Model.Graph {
@@ -203,7 +204,7 @@ func (t *Twin) tryFromClient(c *ENI) []string {
 		cmds, _ := all[vpc.Name].([]any)
 		var out []string
 		for _, x := range cmds {
-			if s, ok := x.(string); ok && !strings.HasPrefix(s, "ssh ") {
+			if s, ok := x.(string); ok && !strings.HasPrefix(s, "ssh ") && !strings.HasPrefix(s, "aws ec2-instance-connect ") {
 				out = append(out, s)
 			}
 		}

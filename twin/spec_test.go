@@ -175,7 +175,7 @@ func TestPlanTransitGateway(t *testing.T) {
 }
 
 func TestPlanNACL(t *testing.T) {
-	g := fixture.Add(fixture.Default(), "aws:ec2/networkAcl:NetworkAcl", "foo-private-nacl", map[string]any{"vpcId": "foo-id", "subnetIds": []any{"foo-private-1-id", "foo-private-2-id"},
+	g := fixture.Add(fixture.Build(fixture.Options{DefaultNACL: true}), "aws:ec2/networkAcl:NetworkAcl", "foo-private-nacl", map[string]any{"vpcId": "foo-id", "subnetIds": []any{"foo-private-1-id", "foo-private-2-id"},
 		"ingress": []any{
 			map[string]any{"ruleNo": 200, "action": "allow", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlock": "0.0.0.0/0"},
 			map[string]any{"ruleNo": 100, "action": "deny", "protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlock": "0.0.0.0/0"}},

@@ -48,12 +48,20 @@ type Usage struct {
 	FlowLogGBPerVPCMonth  float64 `json:"flowLogGBPerVPCMonth"`
 	LogGBMonth            float64 `json:"logGBMonth"` // function logs ingested
 	DefaultRootGB         float64 `json:"defaultRootGB"`
+	// ALBAccessLogGBMonth is each load balancer's access logs (gzipped).
+	ALBAccessLogGBMonth float64 `json:"albAccessLogGBMonth"`
+	// WebLogGBPerInstanceMonth is what each web server writes to the log bucket.
+	WebLogGBPerInstanceMonth float64 `json:"webLogGBPerInstanceMonth"`
+	// LogPutRequestsMonth is the PUTs into the log bucket (log files every
+	// few minutes from each flow log, ALB node and web server).
+	LogPutRequestsMonth float64 `json:"logPutRequestsMonth"`
 }
 
 // DefaultUsage is a quiet test stack's traffic.
 func DefaultUsage() Usage {
 	return Usage{ALBLcuAverage: 1, NATGBPerGatewayMonth: 10, TGWGBMonth: 10, EndpointGBMonth: 1, PeeringCrossAZGBMonth: 10,
-		LambdaRequestsMonth: 100000, FlowLogGBPerVPCMonth: 1, LogGBMonth: 0.1, DefaultRootGB: 8}
+		LambdaRequestsMonth: 100000, FlowLogGBPerVPCMonth: 1, LogGBMonth: 0.1, DefaultRootGB: 8,
+		ALBAccessLogGBMonth: 0.5, WebLogGBPerInstanceMonth: 0.1, LogPutRequestsMonth: 50000}
 }
 
 // CostLine is one resource's monthly cost.
@@ -64,6 +72,7 @@ type CostLine struct {
 	Quantity string  `json:"quantity"`
 	Monthly  float64 `json:"monthlyUSD"`
 	Assumed  bool    `json:"assumed,omitempty"` // depends on a usage assumption
+	Log      bool    `json:"log,omitempty"`     // part of the stack's logs (gone with internal-alb:logs false)
 }
 
 // CostReport is a monthly estimate.
@@ -75,6 +84,7 @@ type CostReport struct {
 	Fixed       float64    `json:"fixedMonthlyUSD"` // hours × rate
 	Usage       float64    `json:"usageMonthlyUSD"` // per-GB/LCU/request lines
 	Total       float64    `json:"totalMonthlyUSD"`
+	Logs        float64    `json:"logsMonthlyUSD"` // the Log lines: what internal-alb:logs false saves
 	Assumptions []string   `json:"assumptions"`
 	Unpriced    []string   `json:"unpriced,omitempty"`
 }
@@ -100,12 +110,16 @@ func Estimate(g graph.Graph, o Options) CostReport {
 	}
 	m := BuildModel(g)
 	c := CostReport{Region: p.Region, Source: p.Source, Retrieved: p.Retrieved}
+	var logLine bool // the next add is a log line
 	add := func(res, typ, item, qty string, v float64, assumed bool) {
-		c.Lines = append(c.Lines, CostLine{Resource: res, Type: typ, Item: item, Quantity: qty, Monthly: round2(v), Assumed: assumed})
+		c.Lines = append(c.Lines, CostLine{Resource: res, Type: typ, Item: item, Quantity: qty, Monthly: round2(v), Assumed: assumed, Log: logLine})
 		if assumed {
 			c.Usage += v
 		} else {
 			c.Fixed += v
+		}
+		if logLine {
+			c.Logs += v
 		}
 	}
 	hours := fmt.Sprintf("%.0f h", h)
@@ -169,12 +183,51 @@ func Estimate(g graph.Graph, o Options) CostReport {
 	for _, lg := range sortedKeys(m.Logs) {
 		add(lg, "CloudWatch Logs", "ingest + storage", fmt.Sprintf("%.1f GB", u.LogGBMonth), u.LogGBMonth*(p.PerGB["cloudwatchLogsIngest"]+p.PerGBMonth["cloudwatchLogsStorage"]), true)
 	}
-	for _, v := range m.vpcList {
-		if m.Flows[v.ID] {
-			add(v.Name, "flow logs", "delivery + storage", fmt.Sprintf("%.1f GB", u.FlowLogGBPerVPCMonth), u.FlowLogGBPerVPCMonth*(p.PerGB["flowLogsToCloudWatch"]+p.PerGBMonth["cloudwatchLogsStorage"]), true)
+	for _, e := range m.EICEs {
+		add(e.Name, "EC2 Instance Connect", "endpoint (free)", "-", 0, false)
+	}
+
+	// The stack's logs: each item on its own lines, so that a reader can
+	// take any of them away (all of them: internal-alb:logs false).
+	logLine = true
+	storage := func(b *Bucket, gb float64) (float64, string) {
+		months, kept := 1.0, "no expiration: grows by this much every month; one month shown"
+		if b != nil && b.ExpireDays > 0 {
+			months, kept = float64(b.ExpireDays)/30.4, fmt.Sprintf("%d days kept", b.ExpireDays)
+		}
+		return gb * months * p.PerGBMonth["s3Standard"], fmt.Sprintf("%.1f GB/month, %s", gb, kept)
+	}
+	for _, f := range m.FlowLogs {
+		res := "flow log " + firstNonEmpty(m.vpcName(f.VPC), f.Name)
+		gb := u.FlowLogGBPerVPCMonth
+		switch f.DestType {
+		case "s3":
+			add(res, "flow logs", "vended log delivery to S3", fmt.Sprintf("%.1f GB", gb), gb*p.PerGB["vendedLogsToS3"], true)
+			v, q := storage(f.Bucket, gb)
+			add(res, "flow logs", "S3 storage", q, v, true)
+		default:
+			add(res, "flow logs", "delivery + storage in CloudWatch Logs", fmt.Sprintf("%.1f GB", gb), gb*(p.PerGB["flowLogsToCloudWatch"]+p.PerGBMonth["cloudwatchLogsStorage"]), true)
 		}
 	}
-	c.Fixed, c.Usage = round2(c.Fixed), round2(c.Usage)
+	for _, lb := range m.lbList {
+		if !lb.AccessLogs.Enabled {
+			continue
+		}
+		add(lb.Name, "ALB access logs", "delivery (no charge)", "-", 0, false)
+		v, q := storage(m.Buckets[lb.AccessLogs.Bucket], u.ALBAccessLogGBMonth)
+		add(lb.Name, "ALB access logs", "S3 storage", q, v, true)
+	}
+	if b := m.LogBucket(); b != nil {
+		for _, in := range m.instList {
+			if in.Role == "web" {
+				v, q := storage(b, u.WebLogGBPerInstanceMonth)
+				add(in.Name, "web logs", "S3 storage", q, v, true)
+			}
+		}
+		add(b.Name, "S3 log bucket", "PUT requests", fmt.Sprintf("%.0f", u.LogPutRequestsMonth), u.LogPutRequestsMonth/1e6*p.PerMillion["s3PutRequests"], true)
+	}
+	logLine = false
+	c.Fixed, c.Usage, c.Logs = round2(c.Fixed), round2(c.Usage), round2(c.Logs)
 	c.Total = round2(c.Fixed + c.Usage)
 	c.Assumptions = []string{
 		fmt.Sprintf("%.0f hours a month; on-demand list prices, no free tier, no Savings Plans", h),
@@ -182,6 +235,7 @@ func Estimate(g graph.Graph, o Options) CostReport {
 		fmt.Sprintf("NAT: %.0f GB per gateway; TGW: %.0f GB; interface endpoint: %.0f GB; peering cross-AZ: %.0f GB each way", u.NATGBPerGatewayMonth, u.TGWGBMonth, u.EndpointGBMonth, u.PeeringCrossAZGBMonth),
 		fmt.Sprintf("Lambda: %.0f requests, duration within the free tier; logs: %.1f GB", u.LambdaRequestsMonth, u.LogGBMonth),
 		"root volumes without a size: " + fmt.Sprint(u.DefaultRootGB) + " GB gp3; S3 gateway endpoint and peering connections have no hourly charge; internet egress not counted",
+		fmt.Sprintf("logs: flow logs %.1f GB per VPC, ALB access logs %.1f GB, %.1f GB per web server, %.0f PUTs into the log bucket; S3 storage at steady state under the bucket's lifecycle expiration", u.FlowLogGBPerVPCMonth, u.ALBAccessLogGBMonth, u.WebLogGBPerInstanceMonth, u.LogPutRequestsMonth),
 	}
 	return c
 }
@@ -197,9 +251,13 @@ func (c CostReport) Text() string {
 		if l.Assumed {
 			mark = " *"
 		}
+		if l.Log {
+			mark += " L"
+		}
 		fmt.Fprintf(&b, "  %9.2f  %-22s %-28s %s (%s)%s\n", l.Monthly, l.Type, l.Resource, l.Item, l.Quantity, mark)
 	}
 	fmt.Fprintf(&b, "  %9.2f  fixed (hours × rate)\n  %9.2f  usage (* = assumption)\n  %9.2f  TOTAL\n", c.Fixed, c.Usage, c.Total)
+	fmt.Fprintf(&b, "  %9.2f  of which logs (L: flow logs, ALB access logs, web logs, the log bucket)\n  %9.2f  TOTAL with logs off (internal-alb:logs false)\n", c.Logs, round2(c.Total-c.Logs))
 	for _, a := range c.Assumptions {
 		fmt.Fprintf(&b, "  assumption: %s\n", a)
 	}
@@ -248,7 +306,9 @@ func CompareCosts(labels []string, reports []CostReport) string {
 	for _, row := range []struct {
 		n string
 		f func(CostReport) float64
-	}{{"fixed", func(c CostReport) float64 { return c.Fixed }}, {"usage (assumed)", func(c CostReport) float64 { return c.Usage }}, {"TOTAL", func(c CostReport) float64 { return c.Total }}} {
+	}{{"fixed", func(c CostReport) float64 { return c.Fixed }}, {"usage (assumed)", func(c CostReport) float64 { return c.Usage }},
+		{"of which logs", func(c CostReport) float64 { return c.Logs }}, {"TOTAL", func(c CostReport) float64 { return c.Total }},
+		{"TOTAL with logs off", func(c CostReport) float64 { return round2(c.Total - c.Logs) }}} {
 		fmt.Fprintf(&b, "%-24s", row.n)
 		for _, r := range reports {
 			fmt.Fprintf(&b, " %16.2f", row.f(r))
@@ -258,10 +318,10 @@ func CompareCosts(labels []string, reports []CostReport) string {
 	return b.String()
 }
 
-// flowLogCostNote states what enabling flow logs would cost.
+// flowLogCostNote states what turning flow logs on would cost.
 func flowLogCostNote(o Options, vpcs int) string {
 	p, u := o.pricesAndUsage()
-	per := p.PerGB["flowLogsToCloudWatch"] + p.PerGBMonth["cloudwatchLogsStorage"]
-	return fmt.Sprintf("optional: flow logs to CloudWatch Logs cost about $%.2f per GB of records (delivery $%.2f + a month's storage $%.3f); at %.1f GB per VPC that is $%.2f/month for %d VPC(s) — volume grows with traffic; S3 delivery is cheaper",
-		per, p.PerGB["flowLogsToCloudWatch"], p.PerGBMonth["cloudwatchLogsStorage"], u.FlowLogGBPerVPCMonth, per*u.FlowLogGBPerVPCMonth*float64(vpcs), vpcs)
+	per := p.PerGB["vendedLogsToS3"] + p.PerGBMonth["s3Standard"]
+	return fmt.Sprintf("flow logs to S3 cost about $%.3f per GB of records (delivery $%.2f + a month's storage $%.3f); at %.1f GB per VPC that is $%.2f/month for %d VPC(s) — volume grows with traffic",
+		per, p.PerGB["vendedLogsToS3"], p.PerGBMonth["s3Standard"], u.FlowLogGBPerVPCMonth, per*u.FlowLogGBPerVPCMonth*float64(vpcs), vpcs)
 }

@@ -69,6 +69,14 @@ func DOT(g graph.Graph, r *Report) string {
 				fmt.Fprintf(&b, "    %s [label=%q, shape=cds, fillcolor=\"#f2e6ff\"];\n", id(e.ID), "gateway endpoint\n"+shortService(e.Service))
 			}
 		}
+		for _, e := range m.EICEs {
+			if e.VPC == v.ID {
+				fmt.Fprintf(&b, "    %s [label=%q, shape=cds, fillcolor=\"#fff0f0\"];\n", id(e.ID), "instance connect endpoint\n"+e.Name)
+				if s := m.Subnets[e.Subnet]; s != nil {
+					fmt.Fprintf(&b, "    %s -> %s [style=dotted, arrowhead=none, color=gray];\n", id(e.ID), id(s.ID))
+				}
+			}
+		}
 		for _, igw := range v.IGWs {
 			fmt.Fprintf(&b, "    %s [label=\"internet gateway\", shape=house, fillcolor=\"#ffe0e0\"];\n", id(igw))
 		}
@@ -136,6 +144,14 @@ func DOT(g graph.Graph, r *Report) string {
 				for _, sid := range e.Subnets {
 					fmt.Fprintf(&b, "  %s -> %s [style=dashed, color=purple];\n", id(e.ID+"@"+sid), id("fn_"+fn.Name))
 				}
+			}
+		}
+	}
+	for _, bk := range m.bucketList {
+		fmt.Fprintf(&b, "  %s [label=%q, shape=cylinder, fillcolor=\"#fff4e0\"];\n", id("bucket_"+bk.ID), "S3 bucket "+bk.Name)
+		for _, e := range m.vpceList() {
+			if strings.HasSuffix(e.Service, ".s3") && !strings.EqualFold(e.Type, "Interface") {
+				fmt.Fprintf(&b, "  %s -> %s [style=dashed, color=\"#b8860b\"];\n", id(e.ID), id("bucket_"+bk.ID))
 			}
 		}
 	}
@@ -231,6 +247,15 @@ func (m *Model) pathEnds(p PathResult) (string, string) {
 		}
 	case "P4", "F2":
 		to = find(strings.Fields(strings.Split(parts[1], ":")[0])[0])
+		for _, e := range m.EICEs {
+			if strings.HasPrefix(p.Name, e.Name+" ") {
+				from = e.ID
+			}
+		}
+	case "P5":
+		if bk := m.LogBucket(); bk != nil {
+			to = "bucket_" + bk.ID
+		}
 	}
 	return from, to
 }

@@ -59,6 +59,21 @@ const (
 	tLogGroup        = "aws:cloudwatch/logGroup:LogGroup"
 	tFlowLog         = "aws:ec2/flowLog:FlowLog"
 	tEbsVolume       = "aws:ebs/volume:Volume"
+	tBucket          = "aws:s3/bucket:Bucket"
+	tBucketV2        = "aws:s3/bucketV2:BucketV2"
+	tBucketPAB       = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	tBucketOwnership = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+	tBucketSSE       = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+	tBucketSSEV2     = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	tBucketLC        = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
+	tBucketLCV2      = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	tBucketPolicy    = "aws:s3/bucketPolicy:BucketPolicy"
+	tBucketACL       = "aws:s3/bucketAcl:BucketAcl"
+	tBucketACLV2     = "aws:s3/bucketAclV2:BucketAclV2"
+	tLambdaPerm      = "aws:lambda/permission:Permission"
+	tFunctionURL     = "aws:lambda/functionUrl:FunctionUrl"
+	tKeyPair         = "aws:ec2/keyPair:KeyPair"
+	tEICE            = "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint"
 )
 
 // VPC is a VPC with its DNS attributes.
@@ -143,6 +158,7 @@ type Instance struct {
 	PrivateIP              netip.Addr
 	Profile                string
 	Type                   string
+	KeyName                string
 	Res                    *graph.Resource
 }
 
@@ -189,7 +205,14 @@ type LoadBalancer struct {
 	Type                           string
 	Subnets, SGs                   []string
 	Listeners                      []*Listener
+	AccessLogs                     AccessLogs
 	Res                            *graph.Resource
+}
+
+// AccessLogs is a load balancer's access log setting.
+type AccessLogs struct {
+	Enabled        bool
+	Bucket, Prefix string // bucket name as given
 }
 
 // Listener is an ALB listener.
@@ -228,6 +251,7 @@ type Endpoint struct {
 	PrivateDNS                   bool
 	Subnets, SGs, RouteTables    []string
 	Policy                       string
+	PrefixList                   string // a gateway endpoint's prefix list id ("" when the graph does not know it)
 }
 
 // Zone is a Route 53 hosted zone.
@@ -264,41 +288,102 @@ type Function struct {
 	Res                      *graph.Resource
 }
 
+// Bucket is an S3 bucket with the settings its satellite resources (public
+// access block, ownership controls, encryption, lifecycle, policy, ACL)
+// give it; they name it by id or by name in their `bucket` property.
+type Bucket struct {
+	ID, Name, ARN string
+	PAB           map[string]bool // blockPublicAcls, blockPublicPolicy, ignorePublicAcls, restrictPublicBuckets
+	Ownership     string          // objectOwnership ("" when no ownership controls)
+	SSE           string          // default encryption algorithm ("" when none is set)
+	ExpireDays    int             // expiration of an enabled lifecycle rule (0: objects never expire)
+	Policy        string          // bucket policy JSON ("" when none)
+	ACL           string          // canned ACL, when one is set
+	Res           *graph.Resource
+}
+
+// PABKeys are the four Block Public Access settings.
+var PABKeys = []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"}
+
+// FlowLog is a flow log of a VPC.
+type FlowLog struct {
+	Name, VPC      string
+	DestType, Dest string // logDestinationType ("cloud-watch-logs", "s3", …) and logDestination
+	Traffic        string
+	Bucket         *Bucket // the S3 destination when it is in the graph
+}
+
+// LambdaPermission is one statement of a function's resource policy.
+type LambdaPermission struct {
+	Name, Function, Action              string
+	Principal, SourceArn, SourceAccount string
+	PrincipalOrg, FunctionURLAuthType   string
+}
+
+// FunctionURL is a Lambda function URL.
+type FunctionURL struct {
+	Name, Function, AuthType string
+}
+
+// KeyPair is an EC2 key pair (the public half only).
+type KeyPair struct {
+	Name, KeyName, PublicKey string
+}
+
+// ConnectEndpoint is an EC2 Instance Connect Endpoint: an admin entry point
+// inside a VPC, with a security group, like a bastion without a public
+// address. Admins reach it through the EC2 Instance Connect API; it opens
+// TCP connections to instances from its own address (or, with
+// preserveClientIp, from the admin's).
+type ConnectEndpoint struct {
+	ID, Name, VPC, Subnet string
+	SGs                   []string
+	PreserveClientIP      bool
+}
+
 // Model is the network and IAM model every check runs on.
 type Model struct {
-	Graph   graph.Graph
-	Region  string
-	VPCs    map[string]*VPC
-	Subnets map[string]*Subnet
-	RTs     map[string]*RouteTable
-	SGs     map[string]*SG
-	NACLs   map[string]*NACL
-	Insts   map[string]*Instance
-	Peers   map[string]*Peering
-	TGWs    map[string]*TGW
-	Attachs map[string]*TGWAttachment
-	TGWRTs  map[string]*TGWRouteTable
-	LBs     map[string]*LoadBalancer
-	TGs     map[string]*TargetGroup
-	Vpces   map[string]*Endpoint
-	Zones   map[string]*Zone
-	Records []*Record
-	Roles   map[string]*Role  // by id, name and arn
-	Profile map[string]string // profile id/name/arn → role name
-	Funcs   []*Function
-	Logs    map[string]int // log group name → retention days (0 = never expire)
-	Flows   map[string]bool
-	NATs    []*graph.Resource
-	EIPs    []*graph.Resource
-	Notes   []string // things the model could not resolve
+	Graph       graph.Graph
+	Region      string
+	VPCs        map[string]*VPC
+	Subnets     map[string]*Subnet
+	RTs         map[string]*RouteTable
+	SGs         map[string]*SG
+	NACLs       map[string]*NACL
+	Insts       map[string]*Instance
+	Peers       map[string]*Peering
+	TGWs        map[string]*TGW
+	Attachs     map[string]*TGWAttachment
+	TGWRTs      map[string]*TGWRouteTable
+	LBs         map[string]*LoadBalancer
+	TGs         map[string]*TargetGroup
+	Vpces       map[string]*Endpoint
+	Zones       map[string]*Zone
+	Records     []*Record
+	Roles       map[string]*Role  // by id, name and arn
+	Profile     map[string]string // profile id/name/arn → role name
+	Funcs       []*Function
+	Logs        map[string]int  // log group name → retention days (0 = never expire)
+	Flows       map[string]bool // VPC id → has a flow log
+	NATs        []*graph.Resource
+	Account     string             // the stack's AWS account, from the ARNs in the graph ("" when none says)
+	Buckets     map[string]*Bucket // by id, name and ARN
+	FlowLogs    []*FlowLog
+	LambdaPerms []*LambdaPermission
+	FuncURLs    []*FunctionURL
+	KeyPairs    []*KeyPair
+	EICEs       []*ConnectEndpoint
+	EIPs        []*graph.Resource
+	Notes       []string // things the model could not resolve
 
-	igwIDs   map[string]bool
-	natIDs   map[string]bool
-	tgArn    map[string]string // arn or id → tg id
-	lbArn    map[string]string // arn or id → lb id
-	instList []*Instance       // registration order
-	vpcList  []*VPC
-	lbList   []*LoadBalancer
+	igwIDs     map[string]bool
+	natIDs     map[string]bool
+	tgArn      map[string]string // arn or id → tg id
+	lbArn      map[string]string // arn or id → lb id
+	instList   []*Instance       // registration order
+	vpcList    []*VPC
+	lbList     []*LoadBalancer
+	bucketList []*Bucket
 }
 
 func (m *Model) note(format string, a ...any) { m.Notes = append(m.Notes, fmt.Sprintf(format, a...)) }
@@ -320,7 +405,7 @@ func BuildModel(g graph.Graph) *Model {
 		TGWs: map[string]*TGW{}, Attachs: map[string]*TGWAttachment{}, TGWRTs: map[string]*TGWRouteTable{},
 		LBs: map[string]*LoadBalancer{}, TGs: map[string]*TargetGroup{}, Vpces: map[string]*Endpoint{},
 		Zones: map[string]*Zone{}, Roles: map[string]*Role{}, Profile: map[string]string{}, Logs: map[string]int{},
-		Flows: map[string]bool{}, igwIDs: map[string]bool{}, natIDs: map[string]bool{}, tgArn: map[string]string{}, lbArn: map[string]string{},
+		Flows: map[string]bool{}, Buckets: map[string]*Bucket{}, igwIDs: map[string]bool{}, natIDs: map[string]bool{}, tgArn: map[string]string{}, lbArn: map[string]string{},
 	}
 	byType := map[string][]*graph.Resource{}
 	for i := range g {
@@ -483,18 +568,34 @@ func BuildModel(g graph.Graph) *Model {
 		}
 	})
 
-	// NACLs.
+	// NACLs. A subnet has exactly one: the one whose subnetIds (or an
+	// association) name it, else the VPC's default NACL — modelled with its
+	// rules when the graph manages it, as allow-all otherwise.
+	var naclOrder []*NACL
+	defaultNacl := map[string]*NACL{} // VPC id → managed default NACL
 	each(tNacl, func(r *graph.Resource) {
 		n := &NACL{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds"))}
 		n.Rules = append(n.Rules, inlineNacl(prop(r, "ingress"), false)...)
 		n.Rules = append(n.Rules, inlineNacl(prop(r, "egress"), true)...)
 		m.NACLs[n.ID] = n
+		naclOrder = append(naclOrder, n)
 	})
 	each(tDefaultNacl, func(r *graph.Resource) {
 		n := &NACL{ID: firstNonEmpty(str(r, "defaultNetworkAclId"), resID(r)), Name: nameOf(r), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds")), Default: true}
+		if n.VPC == "" {
+			for _, v := range m.vpcList {
+				if id := str(v.Res, "defaultNetworkAclId"); id != "" && id == n.ID {
+					n.VPC = v.ID
+				}
+			}
+		}
 		n.Rules = append(n.Rules, inlineNacl(prop(r, "ingress"), false)...)
 		n.Rules = append(n.Rules, inlineNacl(prop(r, "egress"), true)...)
 		m.NACLs[n.ID] = n
+		naclOrder = append(naclOrder, n)
+		if n.VPC != "" {
+			defaultNacl[n.VPC] = n
+		}
 	})
 	each(tNaclRule, func(r *graph.Resource) {
 		n := m.NACLs[str(r, "networkAclId")]
@@ -507,17 +608,31 @@ func BuildModel(g graph.Graph) *Model {
 		nr.CIDR, _ = parsePrefix(firstNonEmpty(str(r, "cidrBlock"), str(r, "ipv6CidrBlock")))
 		n.Rules = append(n.Rules, nr)
 	})
+	claim := func(n *NACL, sid string) {
+		s := m.Subnets[sid]
+		if s == nil {
+			return
+		}
+		if s.NACL != "" && s.NACL != n.ID {
+			m.note("subnet %s is claimed by NACLs %s and %s; AWS keeps one association (the model takes %s)", s.Name, m.NACLs[s.NACL].Name, n.Name, n.Name)
+		}
+		s.NACL = n.ID
+	}
+	for _, n := range naclOrder {
+		sort.SliceStable(n.Rules, func(i, j int) bool { return n.Rules[i].Num < n.Rules[j].Num })
+		for _, sid := range n.Subnets {
+			claim(n, sid)
+		}
+	}
 	each(tNaclAssoc, func(r *graph.Resource) {
 		if n := m.NACLs[str(r, "networkAclId")]; n != nil {
 			n.Subnets = append(n.Subnets, str(r, "subnetId"))
+			claim(n, str(r, "subnetId"))
 		}
 	})
-	for _, n := range m.NACLs {
-		sort.SliceStable(n.Rules, func(i, j int) bool { return n.Rules[i].Num < n.Rules[j].Num })
-		for _, sid := range n.Subnets {
-			if s := m.Subnets[sid]; s != nil {
-				s.NACL = n.ID
-			}
+	for _, s := range m.Subnets {
+		if d := defaultNacl[s.VPC]; d != nil && s.NACL == "" {
+			s.NACL = d.ID
 		}
 	}
 
@@ -535,7 +650,7 @@ func BuildModel(g graph.Graph) *Model {
 	})
 	each(tInstance, func(r *graph.Resource) {
 		in := &Instance{ID: resID(r), Name: firstNonEmpty(tag(r, "Name"), r.Name), Role: strings.ToLower(tag(r, "Role")), Subnet: str(r, "subnetId"),
-			SGs: asStrings(prop(r, "vpcSecurityGroupIds")), Profile: str(r, "iamInstanceProfile"), Type: str(r, "instanceType"), Res: r}
+			SGs: asStrings(prop(r, "vpcSecurityGroupIds")), Profile: str(r, "iamInstanceProfile"), Type: str(r, "instanceType"), KeyName: str(r, "keyName"), Res: r}
 		if len(in.SGs) == 0 {
 			in.SGs = asStrings(prop(r, "securityGroups"))
 		}
@@ -624,6 +739,8 @@ func BuildModel(g graph.Graph) *Model {
 		l := &LoadBalancer{ID: resID(r), Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), DNSName: str(r, "dnsName"), ZoneID: str(r, "zoneId"),
 			Internal: boolOr(prop(r, "internal"), false), DropInvalid: boolOr(prop(r, "dropInvalidHeaderFields"), false),
 			Type: firstNonEmpty(str(r, "loadBalancerType"), "application"), Subnets: asStrings(prop(r, "subnets")), SGs: asStrings(prop(r, "securityGroups")), Res: r}
+		al := asMapOrFirst(prop(r, "accessLogs"))
+		l.AccessLogs = AccessLogs{Enabled: boolOr(al["enabled"], false), Bucket: asString(al["bucket"]), Prefix: asString(al["prefix"])}
 		// A state lists the subnets twice, as subnets and as subnetMappings.
 		for _, sm := range asList(prop(r, "subnetMappings")) {
 			if id := asString(asMap(sm)["subnetId"]); id != "" && !slices.Contains(l.Subnets, id) {
@@ -688,7 +805,7 @@ func BuildModel(g graph.Graph) *Model {
 	each(tVpce, func(r *graph.Resource) {
 		e := &Endpoint{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Service: str(r, "serviceName"), Type: firstNonEmpty(str(r, "vpcEndpointType"), "Gateway"),
 			PrivateDNS: boolOr(prop(r, "privateDnsEnabled"), false), Subnets: asStrings(prop(r, "subnetIds")), SGs: asStrings(prop(r, "securityGroupIds")),
-			RouteTables: asStrings(prop(r, "routeTableIds")), Policy: str(r, "policy")}
+			RouteTables: asStrings(prop(r, "routeTableIds")), Policy: asPolicyString(prop(r, "policy")), PrefixList: str(r, "prefixListId")}
 		m.Vpces[e.ID] = e
 		if m.Region == "" {
 			if parts := strings.Split(e.Service, "."); len(parts) >= 4 && parts[0] == "com" {
@@ -799,11 +916,40 @@ func BuildModel(g graph.Graph) *Model {
 		}
 	})
 	each(tLogGroup, func(r *graph.Resource) { m.Logs[str(r, "name")] = intOr(prop(r, "retentionInDays"), 0) })
+	m.buildBuckets(each)
 	each(tFlowLog, func(r *graph.Resource) {
-		if v := str(r, "vpcId"); v != "" {
-			m.Flows[v] = true
+		f := &FlowLog{Name: nameOf(r), VPC: str(r, "vpcId"), DestType: firstNonEmpty(str(r, "logDestinationType"), "cloud-watch-logs"),
+			Dest: firstNonEmpty(str(r, "logDestination"), str(r, "logGroupName")), Traffic: str(r, "trafficType")}
+		if f.DestType == "s3" {
+			f.Bucket = m.bucketOfArn(f.Dest)
+		}
+		m.FlowLogs = append(m.FlowLogs, f)
+		if f.VPC != "" {
+			m.Flows[f.VPC] = true
 		}
 	})
+	each(tLambdaPerm, func(r *graph.Resource) {
+		m.LambdaPerms = append(m.LambdaPerms, &LambdaPermission{Name: r.Name, Function: str(r, "function"), Action: str(r, "action"),
+			Principal: str(r, "principal"), SourceArn: str(r, "sourceArn"), SourceAccount: str(r, "sourceAccount"),
+			PrincipalOrg: str(r, "principalOrgId"), FunctionURLAuthType: str(r, "functionUrlAuthType")})
+	})
+	each(tFunctionURL, func(r *graph.Resource) {
+		m.FuncURLs = append(m.FuncURLs, &FunctionURL{Name: r.Name, Function: str(r, "functionName"), AuthType: str(r, "authorizationType")})
+	})
+	each(tKeyPair, func(r *graph.Resource) {
+		m.KeyPairs = append(m.KeyPairs, &KeyPair{Name: r.Name, KeyName: firstNonEmpty(str(r, "keyName"), resID(r)), PublicKey: str(r, "publicKey")})
+	})
+	each(tEICE, func(r *graph.Resource) {
+		e := &ConnectEndpoint{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Subnet: str(r, "subnetId"),
+			SGs: asStrings(prop(r, "securityGroupIds")), PreserveClientIP: boolOr(prop(r, "preserveClientIp"), true)}
+		if s := m.Subnets[e.Subnet]; s != nil {
+			e.VPC = s.VPC
+		} else {
+			m.note("instance connect endpoint %s: subnet %q not in the graph", e.Name, e.Subnet)
+		}
+		m.EICEs = append(m.EICEs, e)
+	})
+	m.Account = m.accountFromArns()
 	if m.Region == "" {
 		for _, s := range m.Subnets {
 			if len(s.AZ) > 1 {
@@ -1036,4 +1182,160 @@ func (m *Model) roleOfInstance(in *Instance) *Role {
 		return nil
 	}
 	return m.Roles[rn]
+}
+
+// buildBuckets reads S3 buckets and their satellite resources.
+func (m *Model) buildBuckets(each func(string, func(*graph.Resource))) {
+	add := func(r *graph.Resource) {
+		b := &Bucket{ID: resID(r), Name: firstNonEmpty(str(r, "bucket"), resID(r)), ARN: str(r, "arn"), PAB: map[string]bool{}, Res: r}
+		if b.ARN == "" {
+			b.ARN = "arn:aws:s3:::" + b.Name
+		}
+		// Settings the bucket resource itself may carry (deprecated inline
+		// blocks, and what a deployed state reads back).
+		b.Policy = asPolicyString(prop(r, "policy"))
+		b.ACL = str(r, "acl")
+		for _, k := range []string{"serverSideEncryptionConfiguration", "serverSideEncryptionConfigurations"} {
+			if alg := sseAlgorithm(prop(r, k)); alg != "" {
+				b.SSE = alg
+			}
+		}
+		for _, lr := range asList(prop(r, "lifecycleRules")) {
+			lm := asMap(lr)
+			if boolOr(lm["enabled"], false) {
+				if d := intOr(asMapOrFirst(firstNonNil(lm["expiration"], lm["expirations"]))["days"], 0); d > 0 {
+					b.ExpireDays = d
+				}
+			}
+		}
+		for _, k := range []string{b.ID, b.Name, b.ARN} {
+			m.Buckets[k] = b
+		}
+		m.bucketList = append(m.bucketList, b)
+	}
+	each(tBucket, add)
+	each(tBucketV2, add)
+	of := func(r *graph.Resource) *Bucket {
+		b := m.Buckets[str(r, "bucket")]
+		if b == nil {
+			m.note("%s %s: bucket %q not in the graph", r.Type[strings.LastIndex(r.Type, ":")+1:], r.Name, str(r, "bucket"))
+		}
+		return b
+	}
+	each(tBucketPAB, func(r *graph.Resource) {
+		if b := of(r); b != nil {
+			for _, k := range PABKeys {
+				b.PAB[k] = boolOr(prop(r, k), false)
+			}
+		}
+	})
+	each(tBucketOwnership, func(r *graph.Resource) {
+		if b := of(r); b != nil {
+			b.Ownership = asString(asMapOrFirst(prop(r, "rule"))["objectOwnership"])
+		}
+	})
+	sse := func(r *graph.Resource) {
+		if b := of(r); b != nil {
+			if alg := sseAlgorithm(map[string]any{"rules": prop(r, "rules")}); alg != "" {
+				b.SSE = alg
+			}
+		}
+	}
+	each(tBucketSSE, sse)
+	each(tBucketSSEV2, sse)
+	lc := func(r *graph.Resource) {
+		if b := of(r); b != nil {
+			for _, rule := range asList(prop(r, "rules")) {
+				rm := asMap(rule)
+				if !strings.EqualFold(asString(rm["status"]), "Enabled") {
+					continue
+				}
+				if d := intOr(asMapOrFirst(rm["expiration"])["days"], 0); d > 0 && (b.ExpireDays == 0 || d < b.ExpireDays) {
+					b.ExpireDays = d
+				}
+			}
+		}
+	}
+	each(tBucketLC, lc)
+	each(tBucketLCV2, lc)
+	each(tBucketPolicy, func(r *graph.Resource) {
+		if b := of(r); b != nil {
+			b.Policy = asPolicyString(prop(r, "policy"))
+		}
+	})
+	acl := func(r *graph.Resource) {
+		if b := of(r); b != nil {
+			b.ACL = str(r, "acl")
+		}
+	}
+	each(tBucketACL, acl)
+	each(tBucketACLV2, acl)
+}
+
+// sseAlgorithm digs the default encryption algorithm out of an encryption
+// configuration: {rules|rule: [{applyServerSideEncryptionByDefault(s): {sseAlgorithm}}]}.
+func sseAlgorithm(v any) string {
+	for _, c := range append(asList(v), asMap(v)) {
+		cm := asMap(c)
+		for _, rk := range []string{"rules", "rule"} {
+			for _, rule := range append(asList(cm[rk]), asMap(cm[rk])) {
+				rm := asMap(rule)
+				for _, dk := range []string{"applyServerSideEncryptionByDefault", "applyServerSideEncryptionByDefaults"} {
+					if alg := asString(asMapOrFirst(rm[dk])["sseAlgorithm"]); alg != "" {
+						return alg
+					}
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// bucketOfArn returns the bucket an S3 ARN (of the bucket or of a key in it)
+// names, nil when it is not in the graph.
+func (m *Model) bucketOfArn(arn string) *Bucket {
+	rest, ok := strings.CutPrefix(arn, "arn:aws:s3:::")
+	if !ok {
+		return nil
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	return m.Buckets[name]
+}
+
+// BucketList returns the buckets in registration order.
+func (m *Model) BucketList() []*Bucket { return m.bucketList }
+
+// LogBucket is the stack's log bucket: the one the load balancers' access
+// logs or the flow logs go to, else the first bucket (nil when none).
+func (m *Model) LogBucket() *Bucket {
+	for _, lb := range m.lbList {
+		if b := m.Buckets[lb.AccessLogs.Bucket]; b != nil && lb.AccessLogs.Enabled {
+			return b
+		}
+	}
+	for _, f := range m.FlowLogs {
+		if f.Bucket != nil {
+			return f.Bucket
+		}
+	}
+	if len(m.bucketList) > 0 {
+		return m.bucketList[0]
+	}
+	return nil
+}
+
+// accountFromArns is the account the graph's roles (else functions, else
+// any resource) live in.
+func (m *Model) accountFromArns() string {
+	for _, typ := range []string{tRole, tFunction, ""} {
+		for _, r := range m.Graph {
+			if typ != "" && r.Type != typ {
+				continue
+			}
+			if a := accountOf(str(&r, "arn")); a != "" {
+				return a
+			}
+		}
+	}
+	return ""
 }

@@ -449,7 +449,8 @@ func (m *Model) Paths(o Options) []PathResult {
 		}
 	}
 
-	// P4: admin → bastion on 22, bastion → private instances on 22.
+	// P4: admin → bastion on 22, bastion → private instances on 22; or
+	// instance connect endpoint → private instances of its VPC on 22.
 	bastions := m.bastions()
 	for _, b := range bastions {
 		if len(o.AdminCidrs) == 0 {
@@ -471,9 +472,33 @@ func (m *Model) Paths(o Options) []PathResult {
 			out = append(out, required("P4", fmt.Sprintf("%s → %s:22", b.Name, in.Name), m.reach(m.instNode(b), m.instNode(in), port(22), forAll)))
 		}
 	}
-	if len(bastions) == 0 {
-		out = append(out, PathResult{ID: "P4", Kind: "required", Name: "admin → bastions", Status: Skipped, OK: true, Reason: "no instance tagged Role=bastion in the graph"})
+	for _, e := range m.EICEs {
+		api := Hop{Step: "EC2 Instance Connect", OK: true, Detail: fmt.Sprintf("admins reach endpoint %s through the EC2 Instance Connect API (IAM ec2-instance-connect:OpenTunnel), not through the network; that permission is not evaluated here", e.Name)}
+		srcs := m.eiceNodes(e, o)
+		if len(srcs) == 0 {
+			out = append(out, PathResult{ID: "P4", Kind: "required", Name: e.Name + " → instances:22", Status: Skipped, OK: true,
+				Reason: "endpoint " + e.Name + " preserves the client IP and no adminCidrs were given: pass the stack's adminCidrs"})
+			continue
+		}
+		for _, in := range m.privateInstances() {
+			if m.instVPC(in) != e.VPC {
+				continue
+			}
+			for _, src := range srcs {
+				name := fmt.Sprintf("%s → %s:22", e.Name, in.Name)
+				if e.PreserveClientIP {
+					name = fmt.Sprintf("%s via %s → %s:22", src.Addr, e.Name, in.Name)
+				}
+				out = append(out, required("P4", name, append([]Hop{api}, m.reach(src, m.instNode(in), port(22), forAll)...)))
+			}
+		}
 	}
+	if len(bastions) == 0 && len(m.EICEs) == 0 {
+		out = append(out, PathResult{ID: "P4", Kind: "required", Name: "admin → bastions", Status: Skipped, OK: true, Reason: "no instance tagged Role=bastion and no EC2 Instance Connect Endpoint in the graph"})
+	}
+
+	// P5: each web server → the log bucket through the S3 gateway endpoint.
+	out = append(out, m.logPaths()...)
 
 	// F1: internet → ALB.
 	for _, lb := range m.lbList {
@@ -543,75 +568,128 @@ func (m *Model) invokeHops(c *Instance, fn *Function, ep *Endpoint) []Hop {
 	return m.InvokeHops(ro, fn, ep)
 }
 
-// InvokeHops is the one IAM evaluation of a call to lambda:InvokeFunction on
-// fn by an instance holding role ro, through endpoint ep (whose policy, if
-// any, must allow the call too; nil for none): the trust of
-// ec2.amazonaws.com, the role's identity policies (an explicit Deny wins),
-// then the endpoint policy. The verifier proves P3 with it and the twin's
-// Lambda endpoint authorizes each real call with it.
+// InvokeHops is the IAM evaluation of a call to lambda:InvokeFunction on fn
+// by an instance holding role ro, through endpoint ep (whose policy, if any,
+// must allow the call too, for that role; nil for none): AccessHops with the
+// function's ARN. The verifier proves P3 with it and the twin's Lambda
+// endpoint authorizes each real call with it.
 func (m *Model) InvokeHops(ro *Role, fn *Function, ep *Endpoint) []Hop {
-	var hops []Hop
-	th := Hop{Step: "IAM trust", OK: trusts(ro.Trust, "ec2.amazonaws.com")}
-	if th.OK {
-		th.Detail = "role " + ro.Name + " trusts ec2.amazonaws.com"
-	} else {
-		th.Detail = "role " + ro.Name + "'s trust policy does not let ec2.amazonaws.com assume it"
+	a := Access{Action: "lambda:InvokeFunction", Resource: fn.ARN, Ctx: map[string]string{"aws:securetransport": "true"}}
+	if ep != nil {
+		a.Ctx["aws:sourcevpce"] = ep.ID
+		a.Ctx["aws:sourcevpc"] = ep.VPC
 	}
-	hops = append(hops, th)
-	arn := fn.ARN
-	if arn == "" {
-		arn = fmt.Sprintf("arn:aws:lambda:%s:*:function:%s", firstNonEmpty(m.Region, "*"), fn.Name)
-	}
-	stmts, _, errs := roleStatements(ro)
-	ph := Hop{Step: "IAM permission", OK: allowedArn(stmts, "lambda:InvokeFunction", arn, fn)}
-	if ph.OK {
-		ph.Detail = fmt.Sprintf("role %s allows lambda:InvokeFunction on %s", ro.Name, arn)
-	} else {
-		ph.Detail = fmt.Sprintf("no policy of role %s allows lambda:InvokeFunction on %s", ro.Name, arn)
-		if len(errs) > 0 {
-			ph.Detail += " (unreadable: " + strings.Join(errs, "; ") + ")"
+	if fn.ARN == "" {
+		// The plan does not know the ARN: a resource pattern counts if it
+		// names the function.
+		a.Resource = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", firstNonEmpty(m.Region, "*"), firstNonEmpty(m.Account, "*"), fn.Name)
+		a.Match = func(r string) bool {
+			return r == "*" || strings.HasSuffix(r, ":function:"+fn.Name) || strings.Contains(r, ":function:") && wildMatch(r[strings.LastIndex(r, ":")+1:], fn.Name)
 		}
 	}
-	hops = append(hops, ph)
-	if ep != nil && ep.Policy != "" {
-		ss, err := parsePolicy(ep.Policy)
-		eh := Hop{Step: "endpoint policy", OK: err == nil && allowedArn(ss, "lambda:InvokeFunction", arn, fn)}
-		if eh.OK {
-			eh.Detail = "endpoint policy allows the call"
-		} else {
-			eh.Detail = "endpoint " + ep.Name + "'s policy does not allow lambda:InvokeFunction on " + arn
-		}
-		hops = append(hops, eh)
-	}
-	return hops
+	return m.AccessHops(ro, a, ep, "", "")
 }
 
-// allowedArn evaluates with the real ARN when known; when the plan does not
-// know it, a resource pattern counts if it names the function.
-func allowedArn(stmts []statement, action, arn string, fn *Function) bool {
-	if fn.ARN != "" {
-		return allowed(stmts, action, arn)
+// logPaths proves P5: each web server (Role=web) writes its logs to the
+// stack's log bucket through its VPC's S3 gateway endpoint.
+func (m *Model) logPaths() []PathResult {
+	b := m.LogBucket()
+	if b == nil {
+		return []PathResult{{ID: "P5", Kind: "required", Name: "web servers → log bucket", Status: Skipped, OK: true,
+			Reason: "no S3 bucket in the graph (the stack's logs are off: internal-alb:logs false)"}}
 	}
-	ok := false
-	for _, s := range stmts {
-		if !matchAny(s.Actions, action, true) {
+	var out []PathResult
+	for _, w := range m.instList {
+		if w.Role != "web" {
 			continue
 		}
-		hit := false
-		for _, r := range s.Resources {
-			if r == "*" || strings.HasSuffix(r, ":function:"+fn.Name) || wildMatch(r[strings.LastIndex(r, ":")+1:], fn.Name) && strings.Contains(r, ":function:") {
-				hit = true
+		vpcID := m.instVPC(w)
+		key := b.ARN + "/web/" + w.Name + "/access.log"
+		name := fmt.Sprintf("%s (VPC %s) → s3:PutObject %s/web/", w.Name, m.vpcName(vpcID), b.Name)
+		var ep *Endpoint
+		for _, e := range m.vpceList() {
+			if e.VPC == vpcID && strings.HasSuffix(e.Service, ".s3") && strings.EqualFold(e.Type, "Gateway") {
+				ep = e
+				break
 			}
 		}
-		if !hit {
+		if ep == nil {
+			out = append(out, required("P5", name, []Hop{{Step: "endpoint", Detail: fmt.Sprintf("no S3 gateway endpoint in VPC %s: %s has no way to S3 from a private subnet", m.vpcName(vpcID), w.Name)}}))
 			continue
 		}
-		if strings.EqualFold(s.Effect, "Deny") {
-			return false
+		hops := []Hop{{Step: "endpoint", OK: true, Detail: fmt.Sprintf("gateway endpoint %s for %s in VPC %s", ep.Name, ep.Service, m.vpcName(vpcID))}}
+		s := m.Subnets[w.Subnet]
+		rh := Hop{Step: "route"}
+		switch {
+		case s == nil:
+			rh.Detail = w.Name + " is in no known subnet"
+		case slices.Contains(ep.RouteTables, s.RouteTable):
+			rh.OK = true
+			rh.Detail = fmt.Sprintf("route table %s of subnet %s is in endpoint %s's routeTableIds: S3's prefix list goes to the endpoint", m.rtName(s.RouteTable), s.Name, ep.Name)
+		default:
+			rh.Detail = fmt.Sprintf("route table %s of subnet %s is not in endpoint %s's routeTableIds: S3 traffic does not reach the endpoint", m.rtName(s.RouteTable), s.Name, ep.Name)
 		}
-		ok = true
+		hops = append(hops, rh)
+		ok, d := m.sgAllowsPrefixList(w.SGs, ep.PrefixList, port(443))
+		hops = append(hops, Hop{Step: "source SG egress", OK: ok, Detail: d})
+		s3 := &node{Label: "S3 (public addresses of the endpoint's prefix list)", Addr: netip.MustParsePrefix("0.0.0.0/0"), Internet: true}
+		ok, d = m.naclAllows(s, true, s3, port(443), forAll)
+		hops = append(hops, Hop{Step: "source NACL out", OK: ok, Detail: d})
+		ok, d = m.naclAllows(s, false, s3, ephemeralProof, forAll)
+		hops = append(hops, Hop{Step: "source NACL in (replies)", OK: ok, Detail: d})
+		ro := m.roleOfInstance(w)
+		if ro == nil {
+			hops = append(hops, Hop{Step: "IAM role", Detail: fmt.Sprintf("%s has no instance profile with a role in the graph (iamInstanceProfile=%q)", w.Name, w.Profile)})
+		} else {
+			a := Access{Action: "s3:PutObject", Resource: key, Ctx: map[string]string{
+				"aws:securetransport": "true", "aws:sourcevpce": ep.ID, "aws:sourcevpc": ep.VPC}}
+			hops = append(hops, m.AccessHops(ro, a, ep, "bucket "+b.Name, b.Policy)...)
+		}
+		out = append(out, required("P5", name, hops))
 	}
-	return ok
+	return out
 }
 
-var _ = netip.Prefix{}
+// sgAllowsPrefixList checks that a group sends TCP on pr to the prefix list
+// (a gateway endpoint's; "" when the graph does not know its id: any prefix
+// list rule counts), or to 0.0.0.0/0.
+func (m *Model) sgAllowsPrefixList(groups []string, pl string, pr portRange) (bool, string) {
+	var names []string
+	for _, id := range groups {
+		sg := m.SGs[id]
+		if sg == nil {
+			names = append(names, id+" (not in graph)")
+			continue
+		}
+		names = append(names, sg.Name)
+		for _, r := range sg.Rules {
+			if !r.Egress || !protoOK(r.Proto) {
+				continue
+			}
+			if full, _ := portMatch(r.Proto, r.From, r.To, pr); !full {
+				continue
+			}
+			switch {
+			case r.PrefixList != "" && (r.PrefixList == pl || pl == ""):
+				d := fmt.Sprintf("%s egress rule %q allows tcp %s to prefix list %s", sg.Name, firstNonEmpty(r.Desc, r.Res), pr, r.PrefixList)
+				if pl == "" {
+					d += " (the endpoint's prefix list id is not in the graph)"
+				}
+				return true, d
+			case isAnywhere(r.CIDR) && r.CIDR.Addr().Is4():
+				return true, fmt.Sprintf("%s egress rule %q allows tcp %s to %s", sg.Name, firstNonEmpty(r.Desc, r.Res), pr, r.CIDR)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return false, "no security group attached, so no egress is allowed"
+	}
+	return false, fmt.Sprintf("no egress rule in %s allows tcp %s to prefix list %s (S3 through the gateway endpoint)", strings.Join(names, ", "), pr, firstNonEmpty(pl, "of the endpoint"))
+}
+
+func (m *Model) rtName(id string) string {
+	if rt := m.RTs[id]; rt != nil {
+		return rt.Name
+	}
+	return id
+}

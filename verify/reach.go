@@ -58,6 +58,10 @@ type node struct {
 	External  bool // outside the VPCs (admin CIDR or the internet)
 	Internet  bool // the whole internet
 	HasPublic bool // has a public address (destinations reached from outside)
+	// NoRef: its packets carry an address that is not its own (an EC2
+	// Instance Connect Endpoint preserving the client's IP), so rules
+	// referencing its groups do not match them.
+	NoRef bool
 }
 
 func (m *Model) instNode(in *Instance) *node {
@@ -92,6 +96,28 @@ func (m *Model) vpceNodes(e *Endpoint) []*node {
 			n.Subnet, n.VPC, n.Addr = s, s.VPC, s.CIDR
 		}
 		out = append(out, n)
+	}
+	return out
+}
+
+// eiceNodes are the sources an instance connect endpoint's connections
+// come from: its ENI in its subnet, or with preserveClientIp each admin
+// range (none when no adminCidrs are given).
+func (m *Model) eiceNodes(e *ConnectEndpoint, o Options) []*node {
+	base := node{Label: "instance connect endpoint " + e.Name, VPC: e.VPC, SGs: e.SGs}
+	if s := m.Subnets[e.Subnet]; s != nil {
+		base.Subnet, base.Addr = s, s.CIDR
+	}
+	if !e.PreserveClientIP {
+		return []*node{&base}
+	}
+	var out []*node
+	for _, c := range o.AdminCidrs {
+		if p, ok := parsePrefix(c); ok {
+			n := base
+			n.Label, n.Addr, n.NoRef = fmt.Sprintf("admin %s via instance connect endpoint %s (client IP preserved)", p, e.Name), p, true
+			out = append(out, &n)
+		}
 	}
 	return out
 }
@@ -165,7 +191,7 @@ func (m *Model) sgAllows(groups []string, egress bool, peer *node, pr portRange,
 				ok = (md == forAll && f) || (md == exists && t)
 				what = r.CIDR.String()
 			case r.RefSG != "":
-				if !peer.External && slices.Contains(peer.SGs, r.RefSG) {
+				if !peer.External && !peer.NoRef && slices.Contains(peer.SGs, r.RefSG) {
 					if refOK {
 						ok = true
 					} else {

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/internal-alb/internal-alb/internal/ipam"
 )
 
 // Rule statuses.
@@ -143,16 +145,16 @@ var ruleDefs = []ruleDef{
 	{"ALB-ACCESS-LOGS", "CKV_AWS_91, awsguard elb-logging-enabled, ELB.5", "ALB access logs are on",
 		"request logs are the audit trail of who called the service",
 		func(m *Model, o Options) (string, []string, string) {
-			var off []string
+			var f []string
 			for _, lb := range m.lbList {
-				if !boolOr(asMapOrFirst(prop(lb.Res, "accessLogs"))["enabled"], false) {
-					off = append(off, lb.Name)
+				switch al := lb.AccessLogs; {
+				case !al.Enabled:
+					f = append(f, lb.Name+" has access logs off")
+				case al.Bucket == "":
+					f = append(f, lb.Name+" has access logs on but names no bucket")
 				}
 			}
-			if len(off) == 0 {
-				return Pass, nil, ""
-			}
-			return Waived, nil, "optional for this stack: access logs need an S3 bucket with a policy for the regional ELB account (" + strings.Join(off, ", ") + " has them off)"
+			return logsVerdict(o, f)
 		}},
 	{"ALB-DELETION-PROTECTION", "CKV_AWS_150, awsguard elb-deletion-protection-enabled, ELB.6", "ALB deletion protection",
 		"guards a production ALB against accidental destroy",
@@ -181,13 +183,13 @@ var ruleDefs = []ruleDef{
 			}
 			return verdict(f), f, ""
 		}},
-	{"SG-NO-ADMIN-PORTS-FROM-INTERNET", "CKV_AWS_24, CKV_AWS_25, AVD-AWS-0107, EC2.13, EC2.14, CIS 5.3", "no SSH (22) or RDP (3389) from 0.0.0.0/0 or ::/0",
-		"admin ports open to the world are scanned and brute-forced within minutes",
+	{"SG-NO-ADMIN-PORTS-FROM-INTERNET", "CKV_AWS_24, CKV_AWS_25, AVD-AWS-0107, EC2.13, EC2.14, CIS 5.3", fmt.Sprintf("no SSH (22) or RDP (3389) from a public range broader than /%d", ipam.AdminPrefixLimit),
+		"admin ports open to the world are scanned and brute-forced within minutes; a /16 is already more than one organisation's egress range",
 		func(m *Model, o Options) (string, []string, string) {
 			var f []string
 			for _, sg := range m.sgList() {
 				for _, r := range sg.Rules {
-					if r.Egress || !isAnywhere(r.CIDR) || !protoOK(r.Proto) {
+					if r.Egress || !broadPublic(r.CIDR) || !protoOK(r.Proto) {
 						continue
 					}
 					for _, p := range []int{22, 3389} {
@@ -197,7 +199,7 @@ var ruleDefs = []ruleDef{
 					}
 				}
 			}
-			return verdict(f), f, ""
+			return sshVerdict(o, f)
 		}},
 	{"SG-NO-OPEN-INGRESS", "CKV_AWS_260, CKV_AWS_277, EC2.18, EC2.19", "no HTTP or all-ports ingress from 0.0.0.0/0 or ::/0",
 		"nothing in this design serves the internet",
@@ -258,29 +260,52 @@ var ruleDefs = []ruleDef{
 					used[s] = true
 				}
 			}
+			for _, e := range m.EICEs {
+				for _, s := range e.SGs {
+					used[s] = true
+				}
+			}
 			var f []string
 			for _, sg := range m.sgList() {
 				if !sg.Default && !used[sg.ID] {
-					f = append(f, sg.Name+" is attached to no instance, load balancer, endpoint or function")
+					f = append(f, sg.Name+" is attached to no instance, load balancer, endpoint, instance connect endpoint or function")
 				}
 			}
 			return verdict(f), f, ""
 		}},
 	{"SG-EGRESS-SCOPED", "CKV_AWS_382, AVD-AWS-0104", "egress to 0.0.0.0/0 only where justified",
-		"open egress lets a compromised host exfiltrate anywhere",
+		"open egress lets a compromised host exfiltrate anywhere; from a private subnet without NAT it serves nothing but that",
 		func(m *Model, o Options) (string, []string, string) {
-			var f []string
+			var f, w []string
 			for _, sg := range m.sgList() {
 				for _, r := range sg.Rules {
-					if r.Egress && isAnywhere(r.CIDR) {
-						f = append(f, fmt.Sprintf("%s: %q allows %s %d-%d to %s", sg.Name, firstNonEmpty(r.Desc, r.Res), r.Proto, r.From, r.To, r.CIDR))
+					if !r.Egress || !isAnywhere(r.CIDR) {
+						continue
+					}
+					what := fmt.Sprintf("%s: %q allows %s %d-%d to %s", sg.Name, firstNonEmpty(r.Desc, r.Res), r.Proto, r.From, r.To, r.CIDR)
+					var stuck []string
+					if r.CIDR.Addr().Is4() {
+						for _, in := range m.instList {
+							s := m.Subnets[in.Subnet]
+							if slices.Contains(in.SGs, sg.ID) && s != nil && m.isPrivate(s) && !m.natDefault(s) {
+								stuck = append(stuck, in.Name+" (subnet "+s.Name+")")
+							}
+						}
+					}
+					if len(stuck) > 0 {
+						f = append(f, what+", and is attached to "+strings.Join(stuck, ", ")+" in a private subnet whose route table sends 0.0.0.0/0 to no NAT gateway")
+					} else {
+						w = append(w, what)
 					}
 				}
 			}
-			if len(f) == 0 {
+			if len(f) > 0 {
+				return Fail, append(f, w...), "a private subnet without a NAT route reaches nothing on the internet; only prefix lists (S3 through the gateway endpoint) or VPC ranges are justified there"
+			}
+			if len(w) == 0 {
 				return Pass, nil, ""
 			}
-			return Warn, f, "kept where a host needs package mirrors or AWS APIs through NAT or public endpoints; the description must say why"
+			return Warn, w, "kept where a host needs package mirrors or AWS APIs through NAT or public endpoints; the description must say why"
 		}},
 	{"DEFAULT-SG-NO-RULES", "CKV2_AWS_12, EC2.2, CIS 5.5", "every VPC's default security group is managed with no rules",
 		"AWS's default group allows all traffic among its members and all egress; anything launched without a group lands in it",
@@ -301,6 +326,26 @@ var ruleDefs = []ruleDef{
 				}
 			}
 			return verdict(f), f, ""
+		}},
+	{"NACL-NO-ADMIN-PORTS-FROM-INTERNET", "CKV_AWS_232, CKV_AWS_231, AVD-AWS-0105, EC2.21", fmt.Sprintf("no network ACL admits SSH (22) or RDP (3389) from a public range broader than /%d", ipam.AdminPrefixLimit),
+		"the subnet's stateless guard must not be the open door a security group slip walks through; entries are read in rule-number order, as AWS does",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, n := range m.naclList() {
+				f = append(f, naclAdminFindings(n)...)
+			}
+			for _, v := range m.vpcList {
+				var open []string
+				for _, s := range m.subnetList() {
+					if s.VPC == v.ID && m.NACLs[s.NACL] == nil {
+						open = append(open, s.Name)
+					}
+				}
+				if len(open) > 0 {
+					f = append(f, fmt.Sprintf("VPC %s: subnet(s) %s use the VPC's default network ACL, not managed here, which admits all inbound traffic (22 and 3389 from 0.0.0.0/0 included)", v.Name, strings.Join(open, ", ")))
+				}
+			}
+			return sshVerdict(o, f)
 		}},
 	{"EC2-IMDSV2", "CKV_AWS_79, AVD-AWS-0028, EC2.8", "instances require IMDSv2 tokens",
 		"IMDSv1 lets SSRF bugs read the instance role's credentials",
@@ -396,10 +441,11 @@ var ruleDefs = []ruleDef{
 					f = append(f, "VPC "+v.Name+" has no flow log")
 				}
 			}
-			if len(f) == 0 {
-				return Pass, nil, ""
+			st, f, note := logsVerdict(o, f)
+			if st == Warn {
+				note += "; " + flowLogCostNote(o, len(f))
 			}
-			return Warn, f, flowLogCostNote(o, len(f))
+			return st, f, note
 		}},
 	{"PEERING-ROUTES-SCOPED", "CIS 5.6", "peering/TGW routes go only to the peer VPCs' CIDRs",
 		"a broad route over a peering or TGW opens more than the mission needs",
@@ -601,6 +647,149 @@ var ruleDefs = []ruleDef{
 			}
 			return verdict(f), f, ""
 		}},
+	{"ENDPOINT-POLICY-SCOPED", "", "every VPC endpoint has a policy, and each Allow names its resources",
+		"without a policy (or with Resource \"*\") an endpoint carries calls to any bucket or function of any account: a way out for data that bypasses every other control",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, e := range m.vpceList() {
+				if strings.TrimSpace(e.Policy) == "" {
+					f = append(f, e.Name+": no policy (AWS's default allows every action on every resource of "+shortService(e.Service)+")")
+					continue
+				}
+				ss, err := parsePolicy(e.Policy)
+				if err != nil {
+					f = append(f, e.Name+": unreadable policy: "+err.Error())
+					continue
+				}
+				for i, s := range ss {
+					if !strings.EqualFold(s.Effect, "Allow") {
+						continue
+					}
+					sid := firstNonEmpty(s.Sid, fmt.Sprintf("statement %d", i+1))
+					switch {
+					case len(s.NotResource) > 0:
+						f = append(f, fmt.Sprintf("%s: %s allows with NotResource (everything but a list)", e.Name, sid))
+					case len(s.Resources) == 0:
+						f = append(f, fmt.Sprintf("%s: %s allows without a Resource", e.Name, sid))
+					case slices.Contains(s.Resources, "*"):
+						f = append(f, fmt.Sprintf("%s: %s allows %s on Resource \"*\"", e.Name, sid, strings.Join(s.Actions, ", ")))
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"S3-BLOCK-PUBLIC-ACCESS", "CKV_AWS_53, CKV_AWS_54, CKV_AWS_55, CKV_AWS_56, S3.8", "every bucket has all four Block Public Access settings on",
+		"Block Public Access is the bucket's own guard against a public policy or ACL added later by mistake",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, b := range m.bucketList {
+				var off []string
+				for _, k := range PABKeys {
+					if !b.PAB[k] {
+						off = append(off, k)
+					}
+				}
+				switch {
+				case len(off) == len(PABKeys):
+					f = append(f, b.Name+": no public access block (aws:s3/bucketPublicAccessBlock) with all four settings on")
+				case len(off) > 0:
+					f = append(f, b.Name+": public access block has "+strings.Join(off, ", ")+" off")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"S3-OWNERSHIP-ENFORCED", "CKV2_AWS_65, S3.12", "every bucket's object ownership is BucketOwnerEnforced",
+		"it turns ACLs off: objects written by log delivery belong to the bucket owner, and no ACL can grant access",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, b := range m.bucketList {
+				if b.Ownership != "BucketOwnerEnforced" {
+					f = append(f, fmt.Sprintf("%s: object ownership is %q, not BucketOwnerEnforced", b.Name, firstNonEmpty(b.Ownership, "unset")))
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"S3-DEFAULT-ENCRYPTION", "CKV_AWS_19, AVD-AWS-0088", "every bucket sets default encryption explicitly",
+		"objects at rest are encrypted whoever writes them; set in code, a reviewer sees it",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, b := range m.bucketList {
+				if b.SSE == "" {
+					f = append(f, b.Name+": no server-side encryption configuration")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"S3-TLS-ONLY", "Security Hub S3.5", "every bucket policy denies requests without TLS",
+		"aws:SecureTransport false must be refused, or logs can be read or written in clear text",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, b := range m.bucketList {
+				if !deniesInsecure(b) {
+					f = append(f, b.Name+": its policy has no Deny for everyone of s3:* on the bucket and its objects when aws:SecureTransport is false")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"S3-NO-PUBLIC-POLICY", "CKV_AWS_70, Security Hub S3.2, S3.3", "no bucket policy allows Principal \"*\"",
+		"a public grant is one Block Public Access change away from the internet",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, b := range m.bucketList {
+				ss, err := parsePolicy(b.Policy)
+				if b.Policy != "" && err != nil {
+					f = append(f, b.Name+": unreadable policy: "+err.Error())
+					continue
+				}
+				for i, s := range ss {
+					if strings.EqualFold(s.Effect, "Allow") && (publicPrincipal(s.Principals) || s.NotPrincipals != nil) {
+						f = append(f, fmt.Sprintf("%s: %s allows %s to Principal \"*\"", b.Name, firstNonEmpty(s.Sid, fmt.Sprintf("statement %d", i+1)), strings.Join(s.Actions, ", ")))
+					}
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"S3-NO-OUTSIDE-READ", "Security Hub S3.6", "nothing outside the stack's account can read a bucket",
+		"the logs map the network and its callers; only the account's own principals, through their identity policies, may read them",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, b := range m.bucketList {
+				f = append(f, m.outsideReaders(b)...)
+			}
+			note := ""
+			if m.Account == "" {
+				note = "the stack's account is unknown (no ARN in the graph names it): only public grants were checked"
+			}
+			return verdict(f), f, note
+		}},
+	{"LAMBDA-PERMISSION-SCOPED", "CKV_AWS_301, CKV_AWS_364, AVD-AWS-0067, Lambda.1", "function resource policies name their caller",
+		"a wildcard principal lets any account invoke the function; a service principal without sourceArn/sourceAccount lets that service do it for any account (confused deputy)",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, p := range m.LambdaPerms {
+				switch {
+				case p.Principal == "*" && p.SourceAccount == "" && p.PrincipalOrg == "":
+					f = append(f, fmt.Sprintf("%s: %s on %s to principal \"*\"", p.Name, firstNonEmpty(p.Action, "lambda:InvokeFunction"), p.Function))
+				case strings.HasSuffix(p.Principal, ".amazonaws.com") && p.SourceArn == "" && p.SourceAccount == "":
+					f = append(f, fmt.Sprintf("%s: service principal %s without sourceArn or sourceAccount", p.Name, p.Principal))
+				}
+				if strings.EqualFold(p.FunctionURLAuthType, "NONE") {
+					f = append(f, p.Name+": grants the function URL with authType NONE (unauthenticated)")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"LAMBDA-URL-AUTH", "CKV_AWS_258", "function URLs require IAM auth",
+		"authorizationType NONE puts the function on the internet for anyone, around the private endpoint",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, u := range m.FuncURLs {
+				if !strings.EqualFold(u.AuthType, "AWS_IAM") {
+					f = append(f, fmt.Sprintf("%s: function URL of %s has authorizationType %q", u.Name, u.Function, firstNonEmpty(u.AuthType, "unset")))
+				}
+			}
+			return verdict(f), f, ""
+		}},
 	{"LAMBDA-LOG-RETENTION", "", "every function's log group has a retention period",
 		"without retention logs are kept (and billed) forever",
 		func(m *Model, o Options) (string, []string, string) {
@@ -645,6 +834,183 @@ var ruleDefs = []ruleDef{
 			}
 			return Pass, nil, ""
 		}},
+}
+
+// logsVerdict fails logging findings, or warns when the stack turned its
+// logs off on purpose.
+func logsVerdict(o Options, f []string) (string, []string, string) {
+	if len(f) == 0 {
+		return Pass, nil, ""
+	}
+	if o.LogsOff {
+		return Warn, f, "the stack turned its logs off (internal-alb:logs false); set it to true (the default) to record them"
+	}
+	return Fail, f, ""
+}
+
+// sshVerdict fails admin-port findings, or warns when the stack allows SSH
+// from anywhere on purpose.
+func sshVerdict(o Options, f []string) (string, []string, string) {
+	if len(f) == 0 {
+		return Pass, nil, ""
+	}
+	if o.AllowSshFromAnywhere {
+		return Warn, f, "the stack sets internal-alb:allowSshFromAnywhere: the owner chose to open admin access this wide"
+	}
+	return Fail, f, ""
+}
+
+// broadPublic reports whether p reaches into the internet more broadly than
+// an organisation's egress range: public IPv4 addresses in a block broader
+// than ipam.AdminPrefixLimit, or all of IPv6.
+func broadPublic(p netip.Prefix) bool {
+	if !p.IsValid() {
+		return false
+	}
+	if p.Addr().Is4() {
+		return p.Bits() < ipam.AdminPrefixLimit && hasPublic(p)
+	}
+	return p.Bits() == 0
+}
+
+// naclAdminFindings reads a NACL's inbound entries in rule-number order and
+// reports each allow of 22 or 3389 from a broad public range that no earlier
+// deny of that port covers.
+func naclAdminFindings(n *NACL) []string {
+	var f []string
+	for _, p := range []int{22, 3389} {
+		var denied []netip.Prefix
+		for _, r := range n.Rules {
+			if r.Egress || !protoOK(r.Proto) {
+				continue
+			}
+			if full, _ := portMatch(r.Proto, r.From, r.To, port(p)); !full || !r.CIDR.IsValid() {
+				continue
+			}
+			if !r.Allow {
+				denied = append(denied, r.CIDR)
+				continue
+			}
+			if !broadPublic(r.CIDR) || slices.ContainsFunc(denied, func(d netip.Prefix) bool { return contains(d, r.CIDR) }) {
+				continue
+			}
+			f = append(f, fmt.Sprintf("NACL %s inbound rule %d allows %s %d-%d from %s: port %d is admitted", n.Name, r.Num, r.Proto, r.From, r.To, r.CIDR, p))
+		}
+	}
+	return f
+}
+
+// natDefault reports whether the subnet's route table sends 0.0.0.0/0 to a
+// NAT gateway.
+func (m *Model) natDefault(s *Subnet) bool {
+	r, _, ok := m.lookup(s.RouteTable, netip.MustParsePrefix("0.0.0.0/0"))
+	return ok && r.Kind == "nat"
+}
+
+func publicPrincipal(pm map[string][]string) bool {
+	return slices.Contains(pm["*"], "*") || slices.Contains(pm["AWS"], "*")
+}
+
+// deniesInsecure reports whether the bucket's policy denies every principal
+// all of S3 on the bucket and its objects when aws:SecureTransport is false.
+func deniesInsecure(b *Bucket) bool {
+	ss, err := parsePolicy(b.Policy)
+	if err != nil {
+		return false
+	}
+	insecure := map[string]string{"aws:securetransport": "false"}
+	for _, s := range ss {
+		if !strings.EqualFold(s.Effect, "Deny") || !publicPrincipal(s.Principals) {
+			continue
+		}
+		if ok, unknown := s.conditionsHold(insecure); !ok || unknown != "" || len(s.Conditions) == 0 {
+			continue
+		}
+		if s.covers("s3:GetObject", b.ARN+"/x") && s.covers("s3:PutObject", b.ARN+"/x") && s.covers("s3:ListBucket", b.ARN) {
+			return true
+		}
+	}
+	return false
+}
+
+// readAction reports whether an action pattern takes in reading: a Get or
+// List of S3, or everything.
+func readAction(a string) bool {
+	a = strings.ToLower(a)
+	return a == "*" || strings.HasPrefix(a, "s3:get") || strings.HasPrefix(a, "s3:list") ||
+		wildMatch(a, "s3:getobject") || wildMatch(a, "s3:listbucket")
+}
+
+// outsideReaders lists who outside the stack's account could read the
+// bucket: a public ACL that ownership and Block Public Access leave in
+// force, a policy Allow of a read to "*" that restrictPublicBuckets does not
+// neutralise, to another account, or to a service principal not held to
+// this account by aws:SourceAccount / aws:SourceArn.
+func (m *Model) outsideReaders(b *Bucket) []string {
+	var f []string
+	if acl := strings.ToLower(b.ACL); (acl == "public-read" || acl == "public-read-write" || acl == "authenticated-read") &&
+		b.Ownership != "BucketOwnerEnforced" && !b.PAB["ignorePublicAcls"] {
+		f = append(f, b.Name+": canned ACL "+b.ACL+" is in force (ACLs enabled, ignorePublicAcls off)")
+	}
+	ss, err := parsePolicy(b.Policy)
+	if err != nil {
+		return f
+	}
+	for i, s := range ss {
+		if !strings.EqualFold(s.Effect, "Allow") || !(s.coversAction("s3:GetObject") || s.coversAction("s3:ListBucket") || slices.ContainsFunc(s.Actions, readAction)) {
+			continue
+		}
+		sid := firstNonEmpty(s.Sid, fmt.Sprintf("statement %d", i+1))
+		acts := strings.Join(s.Actions, ", ")
+		if acts == "" {
+			acts = "do all but " + strings.Join(s.NotActions, ", ")
+		}
+		if publicPrincipal(s.Principals) || s.NotPrincipals != nil {
+			if !b.PAB["restrictPublicBuckets"] {
+				f = append(f, fmt.Sprintf("%s: %s lets anyone %s (restrictPublicBuckets off)", b.Name, sid, acts))
+			}
+			continue
+		}
+		for _, p := range append(s.Principals["AWS"], s.Principals["CanonicalUser"]...) {
+			if a := accountOf(p); m.Account != "" && a != m.Account {
+				f = append(f, fmt.Sprintf("%s: %s lets %s, outside account %s, %s", b.Name, sid, p, m.Account, acts))
+			}
+		}
+		for _, p := range s.Principals["Federated"] {
+			f = append(f, fmt.Sprintf("%s: %s lets federated principal %s %s", b.Name, sid, p, acts))
+		}
+		for _, svc := range s.Principals["Service"] {
+			if !m.heldToAccount(s) {
+				f = append(f, fmt.Sprintf("%s: %s lets service %s %s for any account (no aws:SourceAccount or aws:SourceArn condition naming %s)", b.Name, sid, svc, acts, firstNonEmpty(m.Account, "the stack's account")))
+			}
+		}
+	}
+	return f
+}
+
+// heldToAccount reports whether a statement's conditions hold a service
+// principal to the stack's account.
+func (m *Model) heldToAccount(s statement) bool {
+	for op, kv := range s.Conditions {
+		if strings.Contains(op, "Not") {
+			continue
+		}
+		for k, vals := range kv {
+			for _, v := range vals {
+				switch strings.ToLower(k) {
+				case "aws:sourceaccount", "aws:sourceowner":
+					if v == m.Account || m.Account == "" {
+						return true
+					}
+				case "aws:sourcearn":
+					if a := accountOf(v); a != "" && (a == m.Account || m.Account == "") {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 var secretPatterns = []*regexp.Regexp{
@@ -716,6 +1082,24 @@ func (m *Model) tgList() []*TargetGroup { return inGraphOrder(m, m.TGs, tTG) }
 func (m *Model) subnetList() []*Subnet  { return inGraphOrder(m, m.Subnets, tSubnet) }
 func (m *Model) tgwList() []*TGW        { return inGraphOrder(m, m.TGWs, tTgw) }
 func (m *Model) roleList() []*Role      { return inGraphOrder(m, m.Roles, tRole) }
+
+// naclList returns the NACLs in graph order (a managed default NACL under
+// the id it manages).
+func (m *Model) naclList() []*NACL {
+	var out []*NACL
+	for _, r := range m.Graph {
+		id := resID(&r)
+		if r.Type == tDefaultNacl {
+			id = firstNonEmpty(str(&r, "defaultNetworkAclId"), id)
+		} else if r.Type != tNacl {
+			continue
+		}
+		if n := m.NACLs[id]; n != nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
 
 func (m *Model) rtList() []*RouteTable {
 	out := make([]*RouteTable, 0, len(m.RTs))

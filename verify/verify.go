@@ -19,6 +19,14 @@ import (
 type Options struct {
 	// AdminCidrs are the stack's adminCidrs: who must reach the bastions on 22.
 	AdminCidrs []string
+	// AllowSshFromAnywhere is the stack's allowSshFromAnywhere: SSH or RDP
+	// open to a public range broader than ipam.AdminPrefixLimit is then
+	// WARNed about, not FAILed.
+	AllowSshFromAnywhere bool
+	// LogsOff says the stack turned its logs off (internal-alb:logs false):
+	// missing flow logs and ALB access logs are then WARNed about, not
+	// FAILed.
+	LogsOff bool
 	// ListenerPort is the ALB port clients use (default 80).
 	ListenerPort int
 	// TargetPort is where the web servers listen (default 8080).

@@ -47,7 +47,7 @@ func verifyCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "verify: invalid stack config:\n%v\n", err)
 		return 1
 	}
-	opts := verify.Options{AdminCidrs: cfg.AdminCidrs}
+	opts := VerifyOptions(cfg)
 
 	var g graph.Graph
 	if *state != "" {
@@ -125,4 +125,11 @@ func merge(a, b map[string]string) map[string]string {
 	m := maps.Clone(a)
 	maps.Copy(m, b)
 	return m
+}
+
+// VerifyOptions are the verifier's options for a stack config: who must
+// reach the bastions, and the opt-outs the config states (so the verifier
+// warns about them instead of failing).
+func VerifyOptions(cfg config.Config) verify.Options {
+	return verify.Options{AdminCidrs: cfg.AdminCidrs, AllowSshFromAnywhere: cfg.AllowSshFromAnywhere, LogsOff: !cfg.Logs}
 }
