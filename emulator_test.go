@@ -38,8 +38,11 @@ var scenarios = []struct {
 	overrides map[string]string
 }{
 	{"peering", nil},
-	{"transitGateway", map[string]string{"internal-alb:connectivity": "transitGateway"}},
-	{"peering-3-consumers", map[string]string{"internal-alb:consumerVpcs": threeConsumers}},
+	// The Transit Gateway stack also takes the other admin access mode, and
+	// the three consumers the key pair, so each option is deployed once.
+	{"transitGateway", map[string]string{"internal-alb:connectivity": "transitGateway",
+		"internal-alb:adminAccess": "instanceConnectEndpoint", "internal-alb:adminCidrs": "[]"}},
+	{"peering-3-consumers", map[string]string{"internal-alb:consumerVpcs": threeConsumers, "internal-alb:sshPublicKey": testPublicKey}},
 }
 
 // figures collects each scenario's timings for the table `make figures`
@@ -142,6 +145,10 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	cfg := loadConfig(t, overrides)
 	clients := awscheck.New(moto.URL, region(t))
 	for _, e := range clients.Mission(ctx, expectFrom(cfg)) {
+		t.Error(e)
+	}
+	sec := awscheck.Secure{Logs: cfg.Logs, AdminAccess: cfg.AdminAccess, KeyPair: cfg.SshPublicKey != ""}
+	for _, e := range clients.SecureDefaults(ctx, expectFrom(cfg), sec) {
 		t.Error(e)
 	}
 

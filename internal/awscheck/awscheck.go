@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Clients talk to one endpoint (the emulator) in one region.
@@ -32,6 +33,7 @@ type Clients struct {
 	IAM    *iam.Client
 	Lambda *lambda.Client
 	Logs   *cloudwatchlogs.Client
+	S3     *s3.Client
 }
 
 // New returns clients for the emulator at endpoint, with dummy credentials.
@@ -49,6 +51,8 @@ func New(endpoint, region string) *Clients {
 		IAM:    iam.NewFromConfig(cfg),
 		Lambda: lambda.NewFromConfig(cfg),
 		Logs:   cloudwatchlogs.NewFromConfig(cfg),
+		// Path-style: the emulator answers on one host, not per bucket.
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
 	}
 }
 
@@ -354,7 +358,7 @@ type policyDoc struct {
 		Effect    string
 		Action    any
 		Resource  any
-		Principal map[string]any
+		Principal any // "*" or a map such as {"Service": ...}
 	}
 }
 
@@ -388,7 +392,7 @@ func checkTrust(doc, service string) error {
 	if err != nil {
 		return fmt.Errorf("trust policy: %w", err)
 	}
-	if len(d.Statement) != 1 || !slices.Contains(list(d.Statement[0].Principal["Service"]), service) ||
+	if len(d.Statement) != 1 || !slices.Contains(list(principalOf(d.Statement[0].Principal, "Service")), service) ||
 		!slices.Equal(list(d.Statement[0].Action), []string{"sts:AssumeRole"}) {
 		return fmt.Errorf("trust policy is not sts:AssumeRole by %s only: %s", service, doc)
 	}
@@ -445,4 +449,13 @@ func (c *Clients) instanceIDs(ctx context.Context, role string) ([]string, error
 		ids = append(ids, aws.ToString(i.InstanceId))
 	}
 	return ids, err
+}
+
+// principalOf is a statement principal's entry of kind ("AWS", "Service"),
+// or "*" for the everyone principal.
+func principalOf(p any, kind string) any {
+	if m, ok := p.(map[string]any); ok {
+		return m[kind]
+	}
+	return p
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // Leftovers lists, by type, every resource of a type the program creates
@@ -191,6 +192,36 @@ func (c *Clients) Leftovers(ctx context.Context) ([]string, error) {
 	}
 	for _, g := range groups.LogGroups {
 		add("log-group", aws.ToString(g.LogGroupName))
+	}
+	buckets, err := c.S3.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		return nil, fmt.Errorf("list buckets: %w", err)
+	}
+	for _, b := range buckets.Buckets {
+		add("s3-bucket", aws.ToString(b.Name))
+	}
+	fls, err := c.EC2.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{})
+	if err != nil {
+		return nil, fmt.Errorf("describe flow logs: %w", err)
+	}
+	for _, f := range fls.FlowLogs {
+		add("flow-log", aws.ToString(f.FlowLogId))
+	}
+	keys, err := c.EC2.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{})
+	if err != nil {
+		return nil, fmt.Errorf("describe key pairs: %w", err)
+	}
+	for _, k := range keys.KeyPairs {
+		add("key-pair", aws.ToString(k.KeyName))
+	}
+	eices, err := c.EC2.DescribeInstanceConnectEndpoints(ctx, &ec2.DescribeInstanceConnectEndpointsInput{})
+	if err != nil {
+		return nil, fmt.Errorf("describe instance connect endpoints: %w", err)
+	}
+	for _, e := range eices.InstanceConnectEndpoints {
+		if e.State != ec2types.Ec2InstanceConnectEndpointStateDeleteComplete {
+			add("instance-connect-endpoint", aws.ToString(e.InstanceConnectEndpointId))
+		}
 	}
 	return left, nil
 }
