@@ -13,6 +13,14 @@ import (
 	"testing"
 	"time"
 
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
 	"github.com/internal-alb/internal-alb/internal/localrun"
 )
 
@@ -25,7 +33,11 @@ import (
 // their tags, and stay visible as "deleted" once deleted; rules to a group
 // or a prefix list keep their description; an instance launched through a
 // network interface spec reports that interface's groups; Lambda runs
-// without Docker.
+// without Docker; a flow log may write to a folder of a bucket;
+// ResetPolicy restores an endpoint's full-access policy; Instance Connect
+// Endpoints are created, described (with a network interface in their
+// groups) and deleted; enabling an ALB's access logs needs a bucket policy
+// that lets ELB write.
 func TestMotoPatches(t *testing.T) {
 	t.Parallel() // beside TestEmulator, which starts servers of its own
 	if _, err := exec.LookPath("aws"); err != nil {
@@ -237,6 +249,160 @@ func TestMotoPatches(t *testing.T) {
 		if len(groups) != 1 || groups[0].(map[string]interface{})["GroupId"] != sg {
 			t.Errorf("instance SecurityGroups = %v, want [%s]", groups, sg)
 		}
+	})
+
+	// The patches below are checked through the AWS SDK for Go, the one the
+	// Terraform provider uses, in-process: a CLI call costs a second or two
+	// of start-up.
+	cfg := awssdk.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		BaseEndpoint: awssdk.String(moto.URL),
+	}
+	ec2c, elbc := ec2.NewFromConfig(cfg), elbv2.NewFromConfig(cfg)
+	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	must := func(t *testing.T, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	subnetIn := func(t *testing.T, vpc, cidr, zone string) string {
+		t.Helper()
+		out, err := ec2c.CreateSubnet(ctx, &ec2.CreateSubnetInput{VpcId: &vpc, CidrBlock: &cidr, AvailabilityZone: &zone})
+		must(t, err)
+		return *out.Subnet.SubnetId
+	}
+
+	t.Run("a flow log writes to a bucket folder", func(t *testing.T) {
+		_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: awssdk.String("flow-logs-patch")})
+		must(t, err)
+		dest := "arn:aws:s3:::flow-logs-patch/flow-logs/"
+		out, err := ec2c.CreateFlowLogs(ctx, &ec2.CreateFlowLogsInput{ResourceType: ec2types.FlowLogsResourceTypeVpc,
+			ResourceIds: []string{vpcA}, TrafficType: ec2types.TrafficTypeAll,
+			LogDestinationType: ec2types.LogDestinationTypeS3, LogDestination: &dest})
+		must(t, err)
+		if len(out.FlowLogIds) != 1 {
+			t.Fatalf("created %v, unsuccessful %+v: want one flow log", out.FlowLogIds, out.Unsuccessful)
+		}
+		fls, err := ec2c.DescribeFlowLogs(ctx, &ec2.DescribeFlowLogsInput{FlowLogIds: out.FlowLogIds})
+		must(t, err)
+		if d := awssdk.ToString(fls.FlowLogs[0].LogDestination); d != dest {
+			t.Errorf("LogDestination = %s, want %s as given", d, dest)
+		}
+	})
+
+	t.Run("ResetPolicy restores the full-access endpoint policy", func(t *testing.T) {
+		out, err := ec2c.CreateVpcEndpoint(ctx, &ec2.CreateVpcEndpointInput{VpcId: &vpcB,
+			ServiceName: awssdk.String("com.amazonaws.us-east-1.s3"), PolicyDocument: awssdk.String(
+				`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}]}`)})
+		must(t, err)
+		id := out.VpcEndpoint.VpcEndpointId
+		_, err = ec2c.ModifyVpcEndpoint(ctx, &ec2.ModifyVpcEndpointInput{VpcEndpointId: id, ResetPolicy: awssdk.Bool(true)})
+		must(t, err)
+		eps, err := ec2c.DescribeVpcEndpoints(ctx, &ec2.DescribeVpcEndpointsInput{VpcEndpointIds: []string{*id}})
+		must(t, err)
+		if doc := awssdk.ToString(eps.VpcEndpoints[0].PolicyDocument); !strings.Contains(doc, `"Action": "*"`) || strings.Contains(doc, "s3:GetObject") {
+			t.Errorf("policy after reset = %s, want the full-access default", doc)
+		}
+	})
+
+	t.Run("instance connect endpoints", func(t *testing.T) {
+		subnet := subnetIn(t, vpcB, "10.2.3.0/24", "us-east-1c")
+		sg, err := ec2c.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{GroupName: awssdk.String("eice"),
+			Description: awssdk.String("eice"), VpcId: &vpcB})
+		must(t, err)
+		created, err := ec2c.CreateInstanceConnectEndpoint(ctx, &ec2.CreateInstanceConnectEndpointInput{
+			SubnetId: &subnet, SecurityGroupIds: []string{*sg.GroupId}, PreserveClientIp: awssdk.Bool(false),
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeInstanceConnectEndpoint,
+				Tags: []ec2types.Tag{{Key: awssdk.String("Name"), Value: awssdk.String("eice")}}}}})
+		must(t, err)
+		id := awssdk.ToString(created.InstanceConnectEndpoint.InstanceConnectEndpointId)
+		if !strings.HasPrefix(id, "eice-") || created.InstanceConnectEndpoint.State != ec2types.Ec2InstanceConnectEndpointStateCreateInProgress {
+			t.Fatalf("created %s in %s, want an eice- id in create-in-progress", id, created.InstanceConnectEndpoint.State)
+		}
+		_, err = ec2c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id},
+			Tags: []ec2types.Tag{{Key: awssdk.String("Team"), Value: awssdk.String("ops")}}})
+		must(t, err)
+		describe := func(ids ...string) ([]ec2types.Ec2InstanceConnectEndpoint, error) {
+			out, err := ec2c.DescribeInstanceConnectEndpoints(ctx, &ec2.DescribeInstanceConnectEndpointsInput{InstanceConnectEndpointIds: ids})
+			if err != nil {
+				return nil, err
+			}
+			return out.InstanceConnectEndpoints, nil
+		}
+		found, err := describe(id)
+		must(t, err)
+		e := found[0]
+		if e.State != ec2types.Ec2InstanceConnectEndpointStateCreateComplete || awssdk.ToString(e.SubnetId) != subnet ||
+			awssdk.ToString(e.VpcId) != vpcB || awssdk.ToString(e.AvailabilityZone) != "us-east-1c" ||
+			awssdk.ToBool(e.PreserveClientIp) || len(e.SecurityGroupIds) != 1 || e.SecurityGroupIds[0] != *sg.GroupId ||
+			len(e.Tags) != 2 || e.CreatedAt == nil || awssdk.ToString(e.OwnerId) == "" ||
+			!strings.Contains(awssdk.ToString(e.InstanceConnectEndpointArn), ":instance-connect-endpoint/"+id) ||
+			!strings.HasPrefix(awssdk.ToString(e.DnsName), id+".") || !strings.HasPrefix(awssdk.ToString(e.FipsDnsName), id+".") {
+			t.Errorf("described %+v", e)
+		}
+		if len(e.NetworkInterfaceIds) != 1 {
+			t.Fatalf("NetworkInterfaceIds = %v, want one", e.NetworkInterfaceIds)
+		}
+		enis, err := ec2c.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{NetworkInterfaceIds: e.NetworkInterfaceIds})
+		must(t, err)
+		if eni := enis.NetworkInterfaces[0]; awssdk.ToString(eni.SubnetId) != subnet || len(eni.Groups) != 1 ||
+			awssdk.ToString(eni.Groups[0].GroupId) != *sg.GroupId {
+			t.Errorf("interface in %s with %+v, want in %s with group %s", awssdk.ToString(eni.SubnetId), eni.Groups, subnet, *sg.GroupId)
+		}
+
+		deleted, err := ec2c.DeleteInstanceConnectEndpoint(ctx, &ec2.DeleteInstanceConnectEndpointInput{InstanceConnectEndpointId: &id})
+		must(t, err)
+		if s := deleted.InstanceConnectEndpoint.State; s != ec2types.Ec2InstanceConnectEndpointStateDeleteInProgress {
+			t.Errorf("delete answered State %s", s)
+		}
+		if found, err := describe(id); err != nil || found[0].State != ec2types.Ec2InstanceConnectEndpointStateDeleteComplete {
+			t.Errorf("deleted endpoint by id: %+v, %v; want it in delete-complete", found, err)
+		}
+		if all, err := describe(); err != nil || len(all) != 0 {
+			t.Errorf("search: %+v, %v; want no deleted endpoints", all, err)
+		}
+		left, err := ec2c.DescribeNetworkInterfaces(ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []ec2types.Filter{
+			{Name: awssdk.String("subnet-id"), Values: []string{subnet}}}})
+		must(t, err)
+		if len(left.NetworkInterfaces) != 0 {
+			t.Errorf("the endpoint's interface outlived it: %+v", left.NetworkInterfaces)
+		}
+		if _, err := describe("eice-0123456789abcdef0"); err == nil || !strings.Contains(err.Error(), "InvalidInstanceConnectEndpointId.NotFound") {
+			t.Errorf("unknown id: %v", err)
+		}
+	})
+
+	t.Run("ALB access logs need a bucket ELB may write to", func(t *testing.T) {
+		lbs, err := elbc.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{Name: awssdk.String("logged"),
+			Scheme:  elbtypes.LoadBalancerSchemeEnumInternal,
+			Subnets: []string{subnetIn(t, vpcA, "10.1.3.0/24", "us-east-1a"), subnetIn(t, vpcA, "10.1.4.0/24", "us-east-1b")}})
+		must(t, err)
+		lb := lbs.LoadBalancers[0].LoadBalancerArn
+		account := strings.Split(*lb, ":")[4]
+		_, err = s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: awssdk.String("alb-logs-patch")})
+		must(t, err)
+		attr := func(k, v string) elbtypes.LoadBalancerAttribute {
+			return elbtypes.LoadBalancerAttribute{Key: &k, Value: &v}
+		}
+		enable := func() error {
+			_, err := elbc.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: lb,
+				Attributes: []elbtypes.LoadBalancerAttribute{attr("access_logs.s3.enabled", "true"),
+					attr("access_logs.s3.bucket", "alb-logs-patch"), attr("access_logs.s3.prefix", "alb")}})
+			return err
+		}
+		if err := enable(); err == nil || !strings.Contains(err.Error(), "Access Denied for bucket: alb-logs-patch") {
+			t.Errorf("without a bucket policy: %v", err)
+		}
+		_, err = s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: awssdk.String("alb-logs-patch"), Policy: awssdk.String(
+			`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::127311923021:root"},` +
+				`"Action":"s3:PutObject","Resource":"arn:aws:s3:::alb-logs-patch/alb/AWSLogs/` + account + `/*"}]}`)})
+		must(t, err)
+		must(t, enable())
+		_, err = s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: awssdk.String("alb-logs-patch"),
+			Key: awssdk.String("alb/AWSLogs/" + account + "/ELBAccessLogTestFile")})
+		must(t, err)
 	})
 
 	t.Run("lambda runs without docker", func(t *testing.T) {

@@ -12,6 +12,7 @@ to know it is up).
 """
 
 import argparse
+import json
 import os
 import socket
 import sys
@@ -294,6 +295,273 @@ def patch_transit_gateway_attachment_tags():
     TransitGatewayAttachment.create_transit_gateway_vpc_attachment = create_transit_gateway_vpc_attachment
 
 
+def patch_flow_log_s3_folder():
+    """(k) A flow log to S3 may name a folder: arn:aws:s3:::bucket/folder/.
+
+    AWS takes a bucket ARN with an optional folder as a flow log's S3
+    destination; moto 5.2.1 looked the whole "bucket/folder/" up as a bucket
+    name and answered "LogDestination ... does not exist" (the flow log was
+    not created). The bucket is checked by name, and the flow log keeps the
+    destination as given."""
+    from moto.ec2.exceptions import FlowLogAlreadyExists
+    from moto.ec2.models import EC2Backend
+
+    original = EC2Backend.create_flow_logs
+    if getattr(original, "_emulator_patched", False):
+        return
+
+    def create_flow_logs(self, resource_type, resource_ids, traffic_type, deliver_logs_permission_arn,
+                         log_destination_type, log_destination, log_group_name, log_format,
+                         max_aggregation_interval):
+        bucket_arn, slash, _ = (log_destination or "").partition("/")
+        if log_destination_type != "s3" or not slash:
+            return original(self, resource_type, resource_ids, traffic_type, deliver_logs_permission_arn,
+                            log_destination_type, log_destination, log_group_name, log_format,
+                            max_aggregation_interval)
+        # moto's own duplicate check would compare with the bare bucket ARN.
+        for fl in self.describe_flow_logs():
+            if fl.resource_id in resource_ids and fl.log_destination == log_destination:
+                raise FlowLogAlreadyExists()
+        created, unsuccessful = original(self, resource_type, resource_ids, traffic_type,
+                                         deliver_logs_permission_arn, log_destination_type, bucket_arn,
+                                         log_group_name, log_format, max_aggregation_interval)
+        for fl in created:
+            fl.log_destination = log_destination
+        return created, unsuccessful
+
+    create_flow_logs._emulator_patched = True
+    EC2Backend.create_flow_logs = create_flow_logs
+
+
+def patch_vpc_endpoint_reset_policy():
+    """(l) ModifyVpcEndpoint with ResetPolicy restores the full-access policy.
+
+    moto 5.2.1 ignored ResetPolicy, so removing an endpoint's policy (or
+    deleting an aws_vpc_endpoint_policy) left the old policy in place."""
+    from moto.ec2.models.vpcs import VPCEndPoint
+    from moto.ec2.responses.vpcs import VPCs
+
+    original = VPCs.modify_vpc_endpoint
+    if getattr(original, "_emulator_patched", False):
+        return
+
+    def modify_vpc_endpoint(self):
+        result = original(self)
+        if self._get_bool_param("ResetPolicy", False):
+            endpoint = self.ec2_backend.describe_vpc_endpoints(
+                vpc_end_point_ids=[self._get_param("VpcEndpointId")])[0]
+            endpoint.policy_document = json.dumps(VPCEndPoint.DEFAULT_POLICY)
+        return result
+
+    modify_vpc_endpoint._emulator_patched = True
+    VPCs.modify_vpc_endpoint = modify_vpc_endpoint
+
+
+def patch_instance_connect_endpoints():
+    """(m) EC2 Instance Connect Endpoints: create, describe, delete.
+
+    moto 5.2.1 does not implement them (a server error, which the Terraform
+    provider retried until its 10-minute timeout). An endpoint is created
+    complete, with a requester-managed network interface in its subnet that
+    carries its security groups (the VPC's default group when none is
+    given), so group and interface reads see it as in AWS. Deleting removes
+    the interface; the endpoint is then shown as delete-complete when asked
+    for by id (the provider's deletion waiter expects that) and left out of
+    searches. Unknown ids answer InvalidInstanceConnectEndpointId.NotFound."""
+    from moto.core.responses import ActionResult
+    from moto.ec2 import utils as ec2_utils
+    from moto.ec2.exceptions import (EC2ClientError, InvalidSecurityGroupNotFoundError,
+                                     InvalidSubnetIdError)
+    from moto.ec2.models.core import TaggedEC2Resource
+    from moto.ec2.responses import EC2Response
+    from moto.ec2.utils import add_tag_specification, generic_filter, random_id, random_resource_id
+    from moto.core.utils import utcnow
+
+    if getattr(EC2Response, "create_instance_connect_endpoint", None) is not None:
+        return
+    # CreateTags/DeleteTags validate ids by their prefix.
+    ec2_utils.EC2_RESOURCE_TO_PREFIX.setdefault("instance-connect-endpoint", "eice")
+    ec2_utils.EC2_PREFIX_TO_RESOURCE.setdefault("eice", "instance-connect-endpoint")
+
+    def not_found(endpoint_id):
+        return EC2ClientError("InvalidInstanceConnectEndpointId.NotFound",
+                              f"The instance connect endpoint ID '{endpoint_id}' does not exist")
+
+    class InstanceConnectEndpoint(TaggedEC2Resource):
+        __module__ = "moto.ec2.models.instance_connect_endpoints"  # moto's model registry keys on it
+
+        def __init__(self, backend, subnet, group_ids, preserve_client_ip, tags):
+            self.ec2_backend = backend
+            self.id = random_id(prefix="eice", size=17)
+            self.subnet = subnet
+            self.group_ids = group_ids
+            self.preserve_client_ip = preserve_client_ip
+            self.state = "create-complete"
+            self.created_at = utcnow()
+            self.eni = backend.create_network_interface(
+                subnet, None, group_ids=group_ids,
+                description=f"EC2 Instance Connect Endpoint {self.id}")
+            self.eni.interface_type = "ec2_instance_connect_endpoint"
+            self.eni.requester_managed = True
+            self.add_tags(tags or {})
+            self.dns_suffix = random_resource_id(8)
+
+        def view(self, state=None):
+            region = self.ec2_backend.region_name
+            host = f"{self.id}.{self.dns_suffix}"
+            return {
+                "OwnerId": self.ec2_backend.account_id,
+                "InstanceConnectEndpointId": self.id,
+                "InstanceConnectEndpointArn": f"arn:{self.ec2_backend.partition}:ec2:{region}:"
+                                              f"{self.ec2_backend.account_id}:instance-connect-endpoint/{self.id}",
+                "State": state or self.state,
+                "StateMessage": "",
+                "DnsName": f"{host}.ec2-instance-connect-endpoint.{region}.amazonaws.com",
+                "FipsDnsName": f"{host}.fips.ec2-instance-connect-endpoint.{region}.amazonaws.com",
+                "NetworkInterfaceIds": [] if self.state == "delete-complete" else [self.eni.id],
+                "VpcId": self.subnet.vpc_id,
+                "AvailabilityZone": self.subnet.availability_zone,
+                "AvailabilityZoneId": self.subnet.availability_zone_id,
+                "CreatedAt": self.created_at,
+                "SubnetId": self.subnet.id,
+                "PreserveClientIp": self.preserve_client_ip,
+                "SecurityGroupIds": list(self.group_ids),
+                "Tags": [{"Key": t["key"], "Value": t["value"]} for t in self.get_tags()],
+                "IpAddressType": "ipv4",
+            }
+
+        def get_filter_value(self, filter_name, method_name=None):
+            values = {
+                "instance-connect-endpoint-id": self.id,
+                "state": self.state,
+                "subnet-id": self.subnet.id,
+                "vpc-id": self.subnet.vpc_id,
+                "availability-zone": self.subnet.availability_zone,
+                "owner-id": self.ec2_backend.account_id,
+            }
+            if filter_name in values:
+                return values[filter_name]
+            return super().get_filter_value(filter_name, "DescribeInstanceConnectEndpoints")
+
+    def endpoints(backend):
+        if not hasattr(backend, "_emulator_instance_connect_endpoints"):
+            backend._emulator_instance_connect_endpoints = {}
+        return backend._emulator_instance_connect_endpoints
+
+    def create_instance_connect_endpoint(self):
+        subnet_id = self._get_param("SubnetId")
+        subnet = self.ec2_backend.get_subnet(subnet_id)
+        if subnet is None:
+            raise InvalidSubnetIdError(subnet_id)
+        group_ids = self._get_param("SecurityGroupIds", [])
+        for group_id in group_ids:
+            if self.ec2_backend.get_security_group_from_id(group_id) is None:
+                raise InvalidSecurityGroupNotFoundError(group_id)
+        if not group_ids:
+            default = self.ec2_backend.get_default_security_group(subnet.vpc_id)
+            group_ids = [default.id] if default is not None else []
+        tags = add_tag_specification(self._get_param("TagSpecifications", []))
+        self.error_on_dryrun()
+        endpoint = InstanceConnectEndpoint(self.ec2_backend, subnet, group_ids,
+                                           self._get_bool_param("PreserveClientIp", True), tags)
+        endpoints(self.ec2_backend)[endpoint.id] = endpoint
+        return ActionResult({"InstanceConnectEndpoint": endpoint.view(state="create-in-progress"),
+                             "ClientToken": self._get_param("ClientToken")})
+
+    def describe_instance_connect_endpoints(self):
+        ids = self._get_param("InstanceConnectEndpointIds", [])
+        known = endpoints(self.ec2_backend)
+        for endpoint_id in ids:
+            if endpoint_id not in known:
+                raise not_found(endpoint_id)
+        found = [known[i] for i in ids] if ids else \
+            [e for e in known.values() if e.state != "delete-complete"]
+        found = generic_filter(self._filters_from_querystring(), found)
+        return ActionResult({"InstanceConnectEndpoints": [e.view() for e in found]})
+
+    def delete_instance_connect_endpoint(self):
+        endpoint_id = self._get_param("InstanceConnectEndpointId")
+        endpoint = endpoints(self.ec2_backend).get(endpoint_id)
+        if endpoint is None or endpoint.state == "delete-complete":
+            raise not_found(endpoint_id)
+        self.error_on_dryrun()
+        self.ec2_backend.enis.pop(endpoint.eni.id, None)
+        endpoint.state = "delete-complete"
+        return ActionResult({"InstanceConnectEndpoint": endpoint.view(state="delete-in-progress")})
+
+    EC2Response.create_instance_connect_endpoint = create_instance_connect_endpoint
+    EC2Response.describe_instance_connect_endpoints = describe_instance_connect_endpoints
+    EC2Response.delete_instance_connect_endpoint = delete_instance_connect_endpoint
+
+
+def patch_alb_access_logs_check():
+    """(n) Enabling an ALB's access logs checks the bucket, as AWS does.
+
+    AWS refuses access_logs.s3.enabled=true unless the bucket exists and lets
+    Elastic Load Balancing write under <prefix>/AWSLogs/<account>/ ("Access
+    Denied for bucket"), and then writes ELBAccessLogTestFile there. moto
+    5.2.1 took any bucket name, so a load balancer set up before its bucket
+    policy passed here and failed in AWS. Allowed writers: the region's ELB
+    account (any arn:aws:iam::<id>:root), the service principal
+    logdelivery.elasticloadbalancing.amazonaws.com, or "*"."""
+    from fnmatch import fnmatchcase
+
+    from moto.elbv2.exceptions import ELBClientError
+    from moto.elbv2.models import ELBv2Backend
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+
+    original = ELBv2Backend.modify_load_balancer_attributes
+    if getattr(original, "_emulator_patched", False):
+        return
+
+    def as_list(value):
+        return value if isinstance(value, list) else [value]
+
+    def elb_may_write(statement, key_arn):
+        if statement.get("Effect") != "Allow":
+            return False
+        principal = statement.get("Principal")
+        if principal != "*":
+            principal = principal if isinstance(principal, dict) else {}
+            writers = [p for p in as_list(principal.get("AWS", [])) if p == "*" or p.endswith(":root")]
+            writers += [s for s in as_list(principal.get("Service", []))
+                        if s == "logdelivery.elasticloadbalancing.amazonaws.com"]
+            if not writers:
+                return False
+        actions = as_list(statement.get("Action", []))
+        if not any(fnmatchcase("s3:PutObject", a) or a == "*" for a in actions):
+            return False
+        return any(fnmatchcase(key_arn, r) for r in as_list(statement.get("Resource", [])))
+
+    def modify_load_balancer_attributes(self, arn, attrs):
+        balancer = self.load_balancers.get(arn)
+        merged = dict(balancer.attrs if balancer is not None else {}, **attrs)
+        if balancer is not None and str(merged.get("access_logs.s3.enabled", "")).lower() == "true":
+            name = merged.get("access_logs.s3.bucket", "")
+            prefix = merged.get("access_logs.s3.prefix", "")
+            key = "/".join(p for p in (prefix, "AWSLogs", self.account_id, "ELBAccessLogTestFile") if p)
+            denied = ELBClientError("InvalidConfigurationRequest",
+                                    f"Access Denied for bucket: {name}. Please check S3bucket permission")
+            s3 = s3_backends[self.account_id][self.partition]
+            try:
+                bucket = s3.get_bucket(name)
+            except MissingBucket:
+                raise denied
+            try:
+                policy = json.loads(bucket.policy.decode()) if bucket.policy else {}
+            except ValueError:
+                policy = {}
+            if not any(elb_may_write(st, f"arn:{self.partition}:s3:::{name}/{key}")
+                       for st in as_list(policy.get("Statement", []))):
+                raise denied
+            s3.put_object(name, key, b"Enable AccessLog for ELB: " + arn.encode())
+        return original(self, arn, attrs)
+
+    modify_load_balancer_attributes._emulator_patched = True
+    ELBv2Backend.modify_load_balancer_attributes = modify_load_balancer_attributes
+
+
 def configure_lambda_without_docker():
     """(c) Lambda invokes are answered without Docker (none on this machine).
 
@@ -314,6 +582,10 @@ def apply_patches():
     patch_transit_gateway_default_association()
     patch_transit_gateway_attachment_tags()
     patch_transit_gateway_attachment_deleted_state()
+    patch_flow_log_s3_folder()
+    patch_vpc_endpoint_reset_policy()
+    patch_instance_connect_endpoints()
+    patch_alb_access_logs_check()
     configure_lambda_without_docker()
 
 

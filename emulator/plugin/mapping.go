@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"google.golang.org/grpc"
 
@@ -51,6 +52,83 @@ func inlineRuleNames() map[string]*tfbridge.SchemaInfo {
 	}
 }
 
+// listOf names a Terraform block (MaxItems 1 or not) that pulumi-aws
+// exposes as a list under the given name, with elem's overrides inside.
+func listOf(name string, elem map[string]*tfbridge.SchemaInfo) *tfbridge.SchemaInfo {
+	info := &tfbridge.SchemaInfo{Name: name, MaxItemsOne: boolPtr(false)}
+	if elem != nil {
+		info.Elem = &tfbridge.SchemaInfo{Fields: elem}
+	}
+	return info
+}
+
+// objectOf names a Terraform block that pulumi-aws exposes as one object.
+func objectOf(elem map[string]*tfbridge.SchemaInfo) *tfbridge.SchemaInfo {
+	info := &tfbridge.SchemaInfo{MaxItemsOne: boolPtr(true)}
+	if elem != nil {
+		info.Elem = &tfbridge.SchemaInfo{Fields: elem}
+	}
+	return info
+}
+
+// bucketV2Fields are aws_s3_bucket's overrides as pulumi-aws's BucketV2
+// has them: the bucket name auto-named (S3 names are lower case, at most 63
+// characters), and its single legacy blocks (MaxItems 1 in Terraform) as
+// plural lists.
+func bucketV2Fields() map[string]*tfbridge.SchemaInfo {
+	return map[string]*tfbridge.SchemaInfo{
+		"bucket":     tfbridge.AutoNameTransform("bucket", 63, strings.ToLower),
+		"logging":    listOf("loggings", nil),
+		"versioning": listOf("versionings", nil),
+		"website":    listOf("websites", nil),
+		"server_side_encryption_configuration": listOf("serverSideEncryptionConfigurations", map[string]*tfbridge.SchemaInfo{
+			"rule": listOf("rules", map[string]*tfbridge.SchemaInfo{
+				"apply_server_side_encryption_by_default": listOf("applyServerSideEncryptionByDefaults", nil),
+			}),
+		}),
+		"replication_configuration": listOf("replicationConfigurations", map[string]*tfbridge.SchemaInfo{
+			"rules": {Elem: &tfbridge.SchemaInfo{Fields: map[string]*tfbridge.SchemaInfo{
+				"destination": listOf("destinations", map[string]*tfbridge.SchemaInfo{
+					"access_control_translation": listOf("accessControlTranslations", nil),
+					"metrics":                    listOf("metrics", nil),
+					"replication_time":           listOf("replicationTimes", nil),
+				}),
+				"filter": listOf("filters", nil),
+				"source_selection_criteria": listOf("sourceSelectionCriterias", map[string]*tfbridge.SchemaInfo{
+					"sse_kms_encrypted_objects": listOf("sseKmsEncryptedObjects", nil),
+				}),
+			}}},
+		}),
+		"lifecycle_rule": {Elem: &tfbridge.SchemaInfo{Fields: map[string]*tfbridge.SchemaInfo{
+			"expiration":                    listOf("expirations", nil),
+			"noncurrent_version_expiration": listOf("noncurrentVersionExpirations", nil),
+		}}},
+		"object_lock_configuration": {Elem: &tfbridge.SchemaInfo{Fields: map[string]*tfbridge.SchemaInfo{
+			"rule": listOf("rules", map[string]*tfbridge.SchemaInfo{
+				"default_retention": listOf("defaultRetentions", nil),
+			}),
+		}}},
+	}
+}
+
+// lifecycleConfigurationFields are aws_s3_bucket_lifecycle_configuration's
+// overrides: the Terraform provider (Plugin Framework) declares a rule's
+// single blocks as lists without MaxItems; pulumi-aws takes each as one
+// object (`rule` itself is the list `rules`, the default plural).
+func lifecycleConfigurationFields() map[string]*tfbridge.SchemaInfo {
+	return map[string]*tfbridge.SchemaInfo{
+		"rule": {Elem: &tfbridge.SchemaInfo{Fields: map[string]*tfbridge.SchemaInfo{
+			"abort_incomplete_multipart_upload": objectOf(nil),
+			"expiration":                        objectOf(nil),
+			"noncurrent_version_expiration":     objectOf(nil),
+			"filter": objectOf(map[string]*tfbridge.SchemaInfo{
+				"and": objectOf(nil),
+				"tag": objectOf(nil),
+			}),
+		}}},
+	}
+}
+
 // defaultAutoNameMaxLen and defaultAutoNameSeparator are applied, as
 // pulumi-aws does, to every mapped resource whose Terraform schema has a
 // `name` string input that the table below does not override.
@@ -86,6 +164,16 @@ var resourceMappings = []mapping{
 	{TF: "aws_security_group", Token: "aws:ec2/securityGroup:SecurityGroup", Fields: inlineRuleNames()},
 	{TF: "aws_instance", Token: "aws:ec2/instance:Instance"},
 	{TF: "aws_vpc_peering_connection", Token: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"},
+	{TF: "aws_vpc_endpoint_policy", Token: "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"},
+	{TF: "aws_flow_log", Token: "aws:ec2/flowLog:FlowLog"},
+	// pulumi-aws keeps a network ACL's inline entry sets as `ingress` and
+	// `egress`, as for security groups.
+	{TF: "aws_network_acl", Token: "aws:ec2/networkAcl:NetworkAcl", Fields: inlineRuleNames()},
+	{TF: "aws_network_acl_rule", Token: "aws:ec2/networkAclRule:NetworkAclRule"},
+	{TF: "aws_network_acl_association", Token: "aws:ec2/networkAclAssociation:NetworkAclAssociation"},
+	// `key_name` is not auto-named by pulumi-aws: without it (or
+	// `key_name_prefix`) the Terraform provider makes a "terraform-…" name.
+	{TF: "aws_key_pair", Token: "aws:ec2/keyPair:KeyPair"},
 
 	// vpc (Plugin Framework resources in the Terraform provider)
 	{TF: "aws_vpc_security_group_ingress_rule", Token: "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"},
@@ -97,6 +185,7 @@ var resourceMappings = []mapping{
 	{TF: "aws_ec2_transit_gateway_route_table", Token: "aws:ec2transitgateway/routeTable:RouteTable"},
 	{TF: "aws_ec2_transit_gateway_route_table_association", Token: "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"},
 	{TF: "aws_ec2_transit_gateway_route_table_propagation", Token: "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"},
+	{TF: "aws_ec2_instance_connect_endpoint", Token: "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint"},
 
 	// lb
 	{TF: "aws_lb", Token: "aws:lb/loadBalancer:LoadBalancer", Fields: map[string]*tfbridge.SchemaInfo{
@@ -148,6 +237,21 @@ var resourceMappings = []mapping{
 		},
 	}},
 
+	{TF: "aws_lambda_permission", Token: "aws:lambda/permission:Permission", Fields: map[string]*tfbridge.SchemaInfo{
+		// pulumi-aws calls `function_name` `function` (a name or ARN).
+		"function_name": {Name: "function"},
+	}},
+	{TF: "aws_lambda_function_url", Token: "aws:lambda/functionUrl:FunctionUrl"},
+
+	// s3
+	{TF: "aws_s3_bucket", Token: "aws:s3/bucketV2:BucketV2", Fields: bucketV2Fields()},
+	{TF: "aws_s3_bucket_public_access_block", Token: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"},
+	{TF: "aws_s3_bucket_ownership_controls", Token: "aws:s3/bucketOwnershipControls:BucketOwnershipControls"},
+	{TF: "aws_s3_bucket_server_side_encryption_configuration", Token: "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"},
+	{TF: "aws_s3_bucket_lifecycle_configuration", Token: "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+		Fields: lifecycleConfigurationFields()},
+	{TF: "aws_s3_bucket_policy", Token: "aws:s3/bucketPolicy:BucketPolicy"},
+
 	// cloudwatch
 	{TF: "aws_cloudwatch_log_group", Token: "aws:cloudwatch/logGroup:LogGroup", Fields: map[string]*tfbridge.SchemaInfo{
 		"name": tfbridge.AutoName("name", 512, "-"),
@@ -158,6 +262,8 @@ var dataSourceMappings = []mapping{
 	{TF: "aws_availability_zones", Token: "aws:index/getAvailabilityZones:getAvailabilityZones"},
 	{TF: "aws_region", Token: "aws:index/getRegion:getRegion"},
 	{TF: "aws_ami", Token: "aws:ec2/getAmi:getAmi"},
+	{TF: "aws_elb_service_account", Token: "aws:elb/getServiceAccount:getServiceAccount"},
+	{TF: "aws_caller_identity", Token: "aws:index/getCallerIdentity:getCallerIdentity"},
 }
 
 // mappedOnly trims the Terraform provider's schema to the types above before

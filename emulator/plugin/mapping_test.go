@@ -158,7 +158,8 @@ type bridgeProp struct {
 // bridgeProps returns every property the bridge exposes for a schema map,
 // keyed by Pulumi name. Terraform's `timeouts` block is left out: Pulumi
 // takes timeouts as the customTimeouts resource option, and pulumi-aws has
-// no such property. Fields that mapping.go marks computed-only (tags_all, as
+// no such property, except on Plugin Framework resources (see
+// sdkOnlyTimeouts). Fields that mapping.go marks computed-only (tags_all, as
 // in pulumi-aws) are outputs. (The shim makes every `id` output-only, where
 // pulumi-aws keeps some data sources' optional `id` input: the input check
 // below accepts an SDK input whose name the bridge has at all.)
@@ -203,6 +204,8 @@ func compareInputs(diffs *[]string, path string, sch shim.SchemaMap,
 		want, inSDK := sdk[name]
 		where := path + name
 		switch {
+		case !inBridge && sdkOnlyTimeouts(name, path, sch):
+			continue
 		case !inBridge:
 			*diffs = append(*diffs, fmt.Sprintf("SDK input %s is not produced by the bridge mapping", where))
 			continue
@@ -255,10 +258,24 @@ func compareOutputs(diffs *[]string, sch shim.SchemaMap, fields map[string]*tfbr
 		switch {
 		case !inSDK[name]:
 			*diffs = append(*diffs, fmt.Sprintf("output %s (TF %s) is not in the SDK", name, bridge[name].tfName))
+		case !inBridge && sdkOnlyTimeouts(name, "", sch):
 		case !inBridge:
 			*diffs = append(*diffs, fmt.Sprintf("SDK output %s is not produced by the bridge mapping", name))
 		}
 	}
+}
+
+// sdkOnlyTimeouts accepts a top-level SDK property `timeouts` where the
+// Terraform schema has a `timeouts` block: pulumi-aws exposes it (an object
+// of duration strings) for Plugin Framework resources such as
+// aws_ec2_instance_connect_endpoint and aws_s3_bucket_lifecycle_configuration,
+// while bridgeProps leaves it out for all.
+func sdkOnlyTimeouts(name, path string, sch shim.SchemaMap) bool {
+	if name != "timeouts" || path != "" {
+		return false
+	}
+	_, ok := sch.GetOk("timeouts")
+	return ok
 }
 
 func sortedKeys[A, B any](a map[string]A, b map[string]B) []string {

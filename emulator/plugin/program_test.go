@@ -181,6 +181,10 @@ func TestTokenFor(t *testing.T) {
 		{"index", "GetAvailabilityZonesOutput", 3, "aws:index/getAvailabilityZones:getAvailabilityZones"},
 		{"ec2", "GetVpc", 4, "aws:ec2/vpc:Vpc"},
 		{"index", "NewProvider", 3, ""},
+		{"ec2transitgateway", "NewInstanceConnectEndpoint", 3, "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint"},
+		{"s3", "NewBucketV2", 3, "aws:s3/bucketV2:BucketV2"},
+		{"elb", "GetServiceAccount", 3, "aws:elb/getServiceAccount:getServiceAccount"},
+		{"index", "GetCallerIdentityOutput", 3, "aws:index/getCallerIdentity:getCallerIdentity"},
 	} {
 		if got := tokenFor(c.mod, c.fn, c.nargs); got != c.want {
 			t.Errorf("tokenFor(%s, %s, %d) = %q, want %q", c.mod, c.fn, c.nargs, got, c.want)

@@ -21,10 +21,12 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2transitgateway"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/elb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 )
 
@@ -58,6 +60,12 @@ var programResources = []resource{
 	{"aws:ec2/securityGroup:SecurityGroup", ec2.SecurityGroupArgs{}, ec2.SecurityGroup{}},
 	{"aws:ec2/instance:Instance", ec2.InstanceArgs{}, ec2.Instance{}},
 	{"aws:ec2/vpcPeeringConnection:VpcPeeringConnection", ec2.VpcPeeringConnectionArgs{}, ec2.VpcPeeringConnection{}},
+	{"aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy", ec2.VpcEndpointPolicyArgs{}, ec2.VpcEndpointPolicy{}},
+	{"aws:ec2/flowLog:FlowLog", ec2.FlowLogArgs{}, ec2.FlowLog{}},
+	{"aws:ec2/networkAcl:NetworkAcl", ec2.NetworkAclArgs{}, ec2.NetworkAcl{}},
+	{"aws:ec2/networkAclRule:NetworkAclRule", ec2.NetworkAclRuleArgs{}, ec2.NetworkAclRule{}},
+	{"aws:ec2/networkAclAssociation:NetworkAclAssociation", ec2.NetworkAclAssociationArgs{}, ec2.NetworkAclAssociation{}},
+	{"aws:ec2/keyPair:KeyPair", ec2.KeyPairArgs{}, ec2.KeyPair{}},
 	{"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", vpc.SecurityGroupIngressRuleArgs{}, vpc.SecurityGroupIngressRule{}},
 	{"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", vpc.SecurityGroupEgressRuleArgs{}, vpc.SecurityGroupEgressRule{}},
 	{"aws:ec2transitgateway/transitGateway:TransitGateway", ec2transitgateway.TransitGatewayArgs{}, ec2transitgateway.TransitGateway{}},
@@ -65,6 +73,7 @@ var programResources = []resource{
 	{"aws:ec2transitgateway/routeTable:RouteTable", ec2transitgateway.RouteTableArgs{}, ec2transitgateway.RouteTable{}},
 	{"aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation", ec2transitgateway.RouteTableAssociationArgs{}, ec2transitgateway.RouteTableAssociation{}},
 	{"aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation", ec2transitgateway.RouteTablePropagationArgs{}, ec2transitgateway.RouteTablePropagation{}},
+	{"aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint", ec2transitgateway.InstanceConnectEndpointArgs{}, ec2transitgateway.InstanceConnectEndpoint{}},
 	{"aws:lb/loadBalancer:LoadBalancer", lb.LoadBalancerArgs{}, lb.LoadBalancer{}},
 	{"aws:lb/targetGroup:TargetGroup", lb.TargetGroupArgs{}, lb.TargetGroup{}},
 	{"aws:lb/listener:Listener", lb.ListenerArgs{}, lb.Listener{}},
@@ -75,7 +84,17 @@ var programResources = []resource{
 	{"aws:iam/rolePolicy:RolePolicy", iam.RolePolicyArgs{}, iam.RolePolicy{}},
 	{"aws:iam/instanceProfile:InstanceProfile", iam.InstanceProfileArgs{}, iam.InstanceProfile{}},
 	{"aws:lambda/function:Function", lambda.FunctionArgs{}, lambda.Function{}},
+	{"aws:lambda/permission:Permission", lambda.PermissionArgs{}, lambda.Permission{}},
+	{"aws:lambda/functionUrl:FunctionUrl", lambda.FunctionUrlArgs{}, lambda.FunctionUrl{}},
 	{"aws:cloudwatch/logGroup:LogGroup", cloudwatch.LogGroupArgs{}, cloudwatch.LogGroup{}},
+	{"aws:s3/bucketV2:BucketV2", s3.BucketV2Args{}, s3.BucketV2{}},
+	{"aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", s3.BucketPublicAccessBlockArgs{}, s3.BucketPublicAccessBlock{}},
+	{"aws:s3/bucketOwnershipControls:BucketOwnershipControls", s3.BucketOwnershipControlsArgs{}, s3.BucketOwnershipControls{}},
+	{"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+		s3.BucketServerSideEncryptionConfigurationV2Args{}, s3.BucketServerSideEncryptionConfigurationV2{}},
+	{"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2",
+		s3.BucketLifecycleConfigurationV2Args{}, s3.BucketLifecycleConfigurationV2{}},
+	{"aws:s3/bucketPolicy:BucketPolicy", s3.BucketPolicyArgs{}, s3.BucketPolicy{}},
 }
 
 // programInvokes lists every invoke (data source) the program uses.
@@ -83,6 +102,8 @@ var programInvokes = []invoke{
 	{"aws:index/getAvailabilityZones:getAvailabilityZones", aws.GetAvailabilityZonesArgs{}, aws.GetAvailabilityZonesResult{}},
 	{"aws:index/getRegion:getRegion", aws.GetRegionArgs{}, aws.GetRegionResult{}},
 	{"aws:ec2/getAmi:getAmi", ec2.LookupAmiArgs{}, ec2.LookupAmiResult{}},
+	{"aws:elb/getServiceAccount:getServiceAccount", elb.GetServiceAccountArgs{}, elb.GetServiceAccountResult{}},
+	{"aws:index/getCallerIdentity:getCallerIdentity", aws.GetCallerIdentityArgs{}, aws.GetCallerIdentityResult{}},
 }
 
 // Property is one input as the SDK types it.
