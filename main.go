@@ -79,7 +79,9 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 	// The log bucket first: the VPCs' flow logs and the ALB write to it.
 	var bucket *logs.Bucket
 	if cfg.Logs {
-		bucket, err = logs.NewBucket(ctx, "logs", &logs.BucketArgs{
+		// Named after the project: bucket names are global, and a deploy
+		// role can be limited to internal-alb-logs-*.
+		bucket, err = logs.NewBucket(ctx, "internal-alb-logs", &logs.BucketArgs{
 			AccountID:      look.account,
 			Region:         look.region,
 			AlbLogWriter:   logs.AlbLogWriter(look.elbAccountArn),

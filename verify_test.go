@@ -290,7 +290,7 @@ func securityMutations(t *testing.T) []planMutation {
 			"no policy of role web-web allows s3:PutObject", nil},
 		{"web group loses S3 egress", without(t, def, tEgress, "web-web-s3-out"), "P5", "",
 			"no egress rule in web-web allows tcp 443 to prefix list pl-61a54008", nil},
-		{"bucket policy denies the web prefix", mutate(t, def, tPolicy, "logs", editPolicy("policy", addStatement(map[string]any{
+		{"bucket policy denies the web prefix", mutate(t, def, tPolicy, "internal-alb-logs", editPolicy("policy", addStatement(map[string]any{
 			"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": bucketArn + "/web/*"}))), "P5", "",
 			"policy denies s3:PutObject", nil},
 		{"private NACL loses HTTPS out", mutate(t, def, tNacl, "foo-private", dropEntry("egress", anyIs("0.0.0.0/0", 443, 443))), "P5", "",
@@ -306,19 +306,19 @@ func securityMutations(t *testing.T) []planMutation {
 		{"ALB access logs off", mutate(t, def, tLB, "web", func(p map[string]any) {
 			p["accessLogs"] = map[string]any{"bucket": p["accessLogs"].(map[string]any)["bucket"], "prefix": "alb", "enabled": false}
 		}), "", "ALB-ACCESS-LOGS", "has access logs off", nil},
-		{"bucket stops restricting public buckets", mutate(t, def, tPAB, "logs", set("restrictPublicBuckets", false)), "", "S3-BLOCK-PUBLIC-ACCESS",
+		{"bucket stops restricting public buckets", mutate(t, def, tPAB, "internal-alb-logs", set("restrictPublicBuckets", false)), "", "S3-BLOCK-PUBLIC-ACCESS",
 			"has restrictPublicBuckets off", nil},
-		{"bucket ownership back to object writers", mutate(t, def, tOwnership, "logs", set("rule", map[string]any{"objectOwnership": "ObjectWriter"})), "", "S3-OWNERSHIP-ENFORCED",
+		{"bucket ownership back to object writers", mutate(t, def, tOwnership, "internal-alb-logs", set("rule", map[string]any{"objectOwnership": "ObjectWriter"})), "", "S3-OWNERSHIP-ENFORCED",
 			"not BucketOwnerEnforced", nil},
-		{"bucket encryption removed", without(t, def, tSSE, "logs"), "", "S3-DEFAULT-ENCRYPTION", "no server-side encryption configuration", nil},
-		{"bucket policy admits plain HTTP", mutate(t, def, tPolicy, "logs", editPolicy("policy", dropStatement("DenyInsecureTransport"))), "", "S3-TLS-ONLY",
+		{"bucket encryption removed", without(t, def, tSSE, "internal-alb-logs"), "", "S3-DEFAULT-ENCRYPTION", "no server-side encryption configuration", nil},
+		{"bucket policy admits plain HTTP", mutate(t, def, tPolicy, "internal-alb-logs", editPolicy("policy", dropStatement("DenyInsecureTransport"))), "", "S3-TLS-ONLY",
 			"has no Deny for everyone", nil},
-		{"bucket readable by everyone", mutate(t, def, tPolicy, "logs", editPolicy("policy", addStatement(map[string]any{
+		{"bucket readable by everyone", mutate(t, def, tPolicy, "internal-alb-logs", editPolicy("policy", addStatement(map[string]any{
 			"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": bucketArn + "/*"}))), "", "S3-NO-PUBLIC-POLICY", `to Principal "*"`, nil},
-		{"bucket readable by another account", mutate(t, def, tPolicy, "logs", editPolicy("policy", addStatement(map[string]any{
+		{"bucket readable by another account", mutate(t, def, tPolicy, "internal-alb-logs", editPolicy("policy", addStatement(map[string]any{
 			"Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::999999999999:root"}, "Action": "s3:GetObject", "Resource": bucketArn + "/*"}))),
 			"", "S3-NO-OUTSIDE-READ", "outside account 123456789012", nil},
-		{"flow log service unconditioned", mutate(t, def, tPolicy, "logs", editPolicy("policy", func(d map[string]any) {
+		{"flow log service unconditioned", mutate(t, def, tPolicy, "internal-alb-logs", editPolicy("policy", func(d map[string]any) {
 			for _, s := range statements(d) {
 				if s["Sid"] == "FlowLogsAclCheck" {
 					delete(s, "Condition")

@@ -251,6 +251,7 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 func webProfile(ctx *pulumi.Context, name string, objects pulumi.StringInput, in pulumi.ResourceOption) (pulumi.StringInput, error) {
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
 		Description:      pulumi.String("Web servers: write their own logs to the stack's log bucket, nothing else"),
+		Path:             pulumi.String(policy.IamPath),
 		AssumeRolePolicy: pulumi.JSONMarshal(policy.Trust("ec2.amazonaws.com")),
 	}, in)
 	if err != nil {
@@ -264,7 +265,7 @@ func webProfile(ctx *pulumi.Context, name string, objects pulumi.StringInput, in
 	}, in); err != nil {
 		return nil, fmt.Errorf("alb: %w", err)
 	}
-	profile, err := iam.NewInstanceProfile(ctx, name, &iam.InstanceProfileArgs{Role: role.Name}, in)
+	profile, err := iam.NewInstanceProfile(ctx, name, &iam.InstanceProfileArgs{Role: role.Name, Path: pulumi.String(policy.IamPath)}, in)
 	if err != nil {
 		return nil, fmt.Errorf("alb: %w", err)
 	}

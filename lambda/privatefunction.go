@@ -85,6 +85,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 
 	execRole, err := iam.NewRole(ctx, name+"-exec", &iam.RoleArgs{
 		Description:      pulumi.String("Execution role of " + args.FunctionName + ": writes its own logs, nothing else"),
+		Path:             pulumi.String(policy.IamPath),
 		AssumeRolePolicy: trust("lambda.amazonaws.com"),
 	}, in)
 	if err != nil {
@@ -122,6 +123,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 	// The invoker: instances with this profile may invoke this function only.
 	invoker, err := iam.NewRole(ctx, name+"-invoker", &iam.RoleArgs{
 		Description:      pulumi.String("Instances that invoke " + args.FunctionName),
+		Path:             pulumi.String(policy.IamPath),
 		AssumeRolePolicy: trust("ec2.amazonaws.com"),
 	}, in)
 	if err != nil {
@@ -137,6 +139,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 	}
 	profile, err := iam.NewInstanceProfile(ctx, name+"-invoker", &iam.InstanceProfileArgs{
 		Role: invoker.Name,
+		Path: pulumi.String(policy.IamPath),
 	}, in)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)

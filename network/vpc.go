@@ -399,7 +399,7 @@ func (v *Vpc) addConnectEndpoint(ctx *pulumi.Context, name string, vpc *ec2.Vpc,
 		SecurityGroupIds: pulumi.StringArray{group.ID()},
 		PreserveClientIp: pulumi.Bool(false),
 		Tags:             pulumi.StringMap{"Name": pulumi.String(name)},
-	}, in)
+	}, in, pulumi.DeleteBeforeReplace(true)) // AWS allows one endpoint per VPC
 	if err != nil {
 		return fmt.Errorf("network: %w", err)
 	}

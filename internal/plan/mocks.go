@@ -165,8 +165,13 @@ func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.P
 		if strings.HasSuffix(args.TypeToken, "InstanceProfile") {
 			kind = "instance-profile"
 		}
+		path := str("path")
+		if path == "" {
+			path = "/"
+		}
 		set("name", name)
-		set("arn", fmt.Sprintf("arn:aws:iam::%s:%s/%s", Account, kind, name))
+		set("path", path)
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:%s%s%s", Account, kind, path, name))
 	case "aws:lambda/function:Function":
 		set("arn", arn("lambda", "function:"+name))
 		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", m.Region, arn("lambda", "function:"+name)))

@@ -5,6 +5,11 @@ package policy
 
 import "encoding/json"
 
+// IamPath is the path of every IAM role and instance profile the stack
+// creates, so that a deploy role may be limited to creating and passing
+// these (arn:aws:iam::<account>:role/internal-alb/*) and no other role.
+const IamPath = "/internal-alb/"
+
 // Statement is one statement of a policy document. Action, Resource and
 // Principal take a string or a list, as IAM does; Principal is "*" or a map
 // such as {"AWS": arn} or {"Service": "ec2.amazonaws.com"}.
