@@ -133,18 +133,52 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 	}
 }
 
-// Pulumi.yaml's project defaults are the code's defaults, so a stack file
+// Pulumi.yaml's config block is config.Keys, both ways: every key declared
+// with the same type, description and default, and no key the program does
+// not read (a typo there would otherwise pass silently). So a stack file
 // that sets nothing gets the same stack from the CLI and from the tests.
-func TestProjectDefaultsMatchCode(t *testing.T) {
+func TestProjectConfigIsTheKeyTable(t *testing.T) {
 	b, err := os.ReadFile("Pulumi.yaml")
 	require.NoError(t, err)
 	var project struct {
 		Name   string
-		Config map[string]struct{ Default any }
+		Config map[string]struct {
+			Type        string
+			Description string
+			Default     any
+		}
 	}
 	require.NoError(t, yaml.Unmarshal(b, &project))
 	assert.Equal(t, config.Namespace, project.Name)
 
+	declared := map[string]bool{}
+	for _, k := range config.Keys {
+		declared[k.Name] = true
+		y, ok := project.Config[k.Name]
+		if !assert.True(t, ok, "Pulumi.yaml declares %s", k.Name) {
+			continue
+		}
+		assert.Equal(t, k.Type, y.Type, "%s: type", k.Name)
+		assert.Equal(t, k.Description, y.Description, "%s: description", k.Name)
+		want, has := k.Default()
+		if !has {
+			assert.Nil(t, y.Default, "%s has no default", k.Name)
+			continue
+		}
+		if !assert.NotNil(t, y.Default, "%s: default %s", k.Name, want) {
+			continue
+		}
+		if got := mustConfigString(t, y.Default); k.Type == "" || k.Type == "array" {
+			assert.JSONEq(t, want, got, "%s: default", k.Name)
+		} else {
+			assert.Equal(t, want, got, "%s: default", k.Name)
+		}
+	}
+	for name := range project.Config {
+		assert.True(t, declared[name], "Pulumi.yaml declares %s, which the program does not read", name)
+	}
+
+	// Loading the declared defaults gives the code's defaults.
 	got := map[string]string{}
 	for k, v := range project.Config {
 		if v.Default != nil {
@@ -154,9 +188,44 @@ func TestProjectDefaultsMatchCode(t *testing.T) {
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := got[k]; return v, ok })
 	require.Error(t, err, "defaults alone lack adminCidrs")
 	assert.Contains(t, err.Error(), "internal-alb:adminCidrs: []")
-	want := config.Default()
-	assert.Equal(t, want, cfg)
-	assert.Len(t, project.Config, 22, "every key is declared")
+	assert.Equal(t, config.Default(), cfg)
+}
+
+// The README's configuration table lists exactly config.Keys, in order,
+// each with its default.
+func TestReadmeConfigTableIsTheKeyTable(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	section := string(b)[strings.Index(string(b), "## Configuration"):]
+	section = section[:strings.Index(section[3:], "\n## ")+3]
+	var keys, defaults []string
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, " | ")
+		if !strings.HasPrefix(line, "| `") || len(cells) < 3 {
+			continue
+		}
+		keys = append(keys, strings.Trim(strings.TrimPrefix(cells[0], "| "), "`"))
+		defaults = append(defaults, cells[1])
+	}
+	var want []string
+	for i, k := range config.Keys {
+		want = append(want, k.Name)
+		if i >= len(defaults) || k.Name != keys[i] {
+			continue
+		}
+		def, has := k.Default()
+		switch {
+		case !has || def == "":
+			assert.Equal(t, "(none)", defaults[i], "README default of %s", k.Name)
+		case strings.HasPrefix(def, "{") || strings.HasPrefix(def, "["):
+			// Objects are shown in YAML's flow form: {name: foo, cidr: …}.
+			plain := strings.NewReplacer(`"`, "", " ", "", "`", "")
+			assert.Equal(t, plain.Replace(def), plain.Replace(defaults[i]), "README default of %s", k.Name)
+		default:
+			assert.Equal(t, "`"+def+"`", defaults[i], "README default of %s", k.Name)
+		}
+	}
+	assert.Equal(t, want, keys, "the README's configuration table lists the keys of config.Keys, in order")
 }
 
 func mustConfigString(t *testing.T, v any) string {
@@ -204,7 +273,7 @@ func TestSubnetLayout(t *testing.T) {
 }
 
 // The components check their own args too, for programs that compose them
-// without internal/config, and name the config key in the error.
+// without internal/config, in their own terms: no stack key in the error.
 func TestComponentsRefuseBadArgs(t *testing.T) {
 	cases := map[string]struct {
 		build func(ctx *pulumi.Context) error
@@ -213,15 +282,15 @@ func TestComponentsRefuseBadArgs(t *testing.T) {
 		"alb name": {func(ctx *pulumi.Context) error {
 			_, err := alb.NewInternalAlb(ctx, "web", &alb.InternalAlbArgs{Name: "internal-x", SubnetIDs: []pulumi.StringInput{pulumi.String("a"), pulumi.String("b")}, WebCount: 1})
 			return err
-		}, `alb: internal-alb:albName "internal-x" must be 1-32 letters`},
+		}, `alb: name "internal-x" must not start with "internal-"`},
 		"alb in one AZ": {func(ctx *pulumi.Context) error {
 			_, err := alb.NewInternalAlb(ctx, "web", &alb.InternalAlbArgs{Name: "x", SubnetIDs: []pulumi.StringInput{pulumi.String("a")}, WebCount: 1})
 			return err
-		}, "alb: x needs private subnets in at least 2 AZs (internal-alb:azCount), got 1"},
+		}, "alb: x needs private subnets in at least 2 AZs, got 1"},
 		"vpc nat": {func(ctx *pulumi.Context) error {
 			_, err := network.NewVpc(ctx, "foo", &network.VpcArgs{Cidr: "10.2.0.0/16", AvailabilityZones: []string{"a", "c"}, SubnetPrefixLength: 24, Nat: "always"})
 			return err
-		}, `network: vpc foo: NAT mode "always" (internal-alb:natMode) is not one of none, single, onePerAz`},
+		}, `network: vpc foo: NAT mode "always" is not one of none, single, onePerAz`},
 		"vpc too small": {func(ctx *pulumi.Context) error {
 			_, err := network.NewVpc(ctx, "foo", &network.VpcArgs{Cidr: "10.2.0.0/24", AvailabilityZones: []string{"a", "c"}, SubnetPrefixLength: 24, Nat: "none"})
 			return err

@@ -147,7 +147,7 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	for _, e := range clients.Mission(ctx, expectFrom(cfg)) {
 		t.Error(e)
 	}
-	sec := awscheck.Secure{Logs: cfg.Logs, AdminAccess: cfg.AdminAccess, KeyPair: cfg.SshPublicKey != ""}
+	sec := awscheck.Secure{Logs: cfg.Logs, AdminAccess: string(cfg.AdminAccess), KeyPair: cfg.SshPublicKey != ""}
 	for _, e := range clients.SecureDefaults(ctx, expectFrom(cfg), sec) {
 		t.Error(e)
 	}
@@ -230,7 +230,7 @@ func loadConfig(t *testing.T, overrides map[string]string) config.Config {
 func expectFrom(cfg config.Config) awscheck.Expect {
 	e := awscheck.Expect{
 		Service:      awscheck.Vpc{Name: cfg.ServiceVpc.Name, Cidr: cfg.ServiceVpc.Cidr},
-		Connectivity: cfg.Connectivity,
+		Connectivity: string(cfg.Connectivity),
 		ZoneName:     cfg.ZoneName,
 		RecordFqdn:   cfg.RecordFqdn(),
 		FunctionName: cfg.LambdaName,
@@ -244,9 +244,6 @@ func expectFrom(cfg config.Config) awscheck.Expect {
 
 // firstLine keeps an engine error short: the full output is in the log.
 func firstLine(err error) string {
-	s := err.Error()
-	if i := strings.Index(s, "\ncode:"); i > 0 {
-		s = s[:i]
-	}
+	s, _ := localrun.Short(err)
 	return s
 }

@@ -17,8 +17,8 @@ import (
 	"github.com/internal-alb/internal-alb/alb"
 	"github.com/internal-alb/internal-alb/dns"
 	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/inputs"
 	"github.com/internal-alb/internal-alb/internal/instance"
-	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 	"github.com/internal-alb/internal-alb/lambda"
 	"github.com/internal-alb/internal-alb/logs"
@@ -64,169 +64,217 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 	if err != nil {
 		return nil, err
 	}
+	c := &composer{ctx: ctx, cfg: cfg, look: look}
+	c.region = look.region
+	for _, step := range []func() error{
+		c.checkVpcs, // before the first resource
+		c.logBucket, c.keyPair, c.vpcs, c.connect, c.function, c.clients, c.alb, c.zone,
+	} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	return stackOutputs(cfg, c.parts), nil
+}
 
-	// Every VPC is checked before the first resource is created.
-	serviceArgs, consumerArgs := vpcArgs(cfg, look)
-	if err := serviceArgs.Check(cfg.ServiceVpc.Name); err != nil {
-		return nil, err
-	}
-	for i, a := range consumerArgs {
-		if err := a.Check(cfg.ConsumerVpcs[i].Name); err != nil {
-			return nil, err
-		}
-	}
+// composer holds what newStack's steps share: each step composes one part
+// of the stack from the parts before it.
+type composer struct {
+	parts
+	ctx  *pulumi.Context
+	cfg  config.Config
+	look lookups
 
-	// The log bucket first: the VPCs' flow logs and the ALB write to it.
-	var bucket *logs.Bucket
-	if cfg.Logs {
-		// Named after the project: bucket names are global, and a deploy
-		// role can be limited to internal-alb-logs-*.
-		bucket, err = logs.NewBucket(ctx, "internal-alb-logs", &logs.BucketArgs{
-			AccountID:      look.account,
-			Region:         look.region,
-			AlbLogWriter:   logs.AlbLogWriter(look.elbAccountArn),
-			ExpirationDays: cfg.LogExpirationDays,
-		})
-		if err != nil {
-			return nil, err
+	serviceArgs  *network.VpcArgs
+	consumerArgs []*network.VpcArgs
+	bucket       *logs.Bucket       // nil with logs: false
+	keyName      pulumi.StringInput // nil without sshPublicKey
+	// ready[i] is known once consumer i can reach the service VPC (peering).
+	ready []pulumi.StringOutput
+}
+
+// checkVpcs checks every VPC before the first resource is created, and
+// names the stack keys that can fix what the components refuse.
+func (c *composer) checkVpcs() error {
+	c.serviceArgs, c.consumerArgs = vpcArgs(c.cfg, c.look)
+	check := func(name string, a *network.VpcArgs) error {
+		if err := a.Check(name); err != nil {
+			return fmt.Errorf("invalid stack config:\n%s, %s: %w", config.Key("consumerVpcs"), config.Key("adminCidrs"), err)
+		}
+		return nil
+	}
+	if err := check(c.cfg.ServiceVpc.Name, c.serviceArgs); err != nil {
+		return err
+	}
+	for i, a := range c.consumerArgs {
+		if err := check(c.cfg.ConsumerVpcs[i].Name, a); err != nil {
+			return err
 		}
 	}
-	var keyName pulumi.StringInput
-	if cfg.SshPublicKey != "" {
-		kp, err := instance.NewKeyPair(ctx, "admin", cfg.SshPublicKey)
-		if err != nil {
-			return nil, err
-		}
-		keyName = kp.KeyName
+	return nil
+}
+
+// logBucket comes first: the VPCs' flow logs and the ALB write to it.
+func (c *composer) logBucket() error {
+	if !c.cfg.Logs {
+		return nil
 	}
-	for _, a := range append([]*network.VpcArgs{serviceArgs}, consumerArgs...) {
-		if a.Admin != nil && a.Admin.Bastion != nil {
-			a.Admin.Bastion.KeyName = keyName
-		}
-		if bucket != nil {
-			a.FlowLogDestination = bucket.FlowLogDestination
-		}
+	// Named after the project: bucket names are global, and a deploy role
+	// can be limited to internal-alb-logs-*.
+	b, err := logs.NewBucket(c.ctx, "internal-alb-logs", &logs.BucketArgs{
+		AccountID:      c.look.account,
+		Region:         c.look.region,
+		AlbLogWriter:   logs.AlbLogWriter(c.look.elbAccountArn),
+		ExpirationDays: c.cfg.LogExpirationDays,
+	})
+	c.bucket = b
+	return err
+}
+
+// keyPair imports sshPublicKey, when given, for every instance.
+func (c *composer) keyPair() error {
+	if c.cfg.SshPublicKey == "" {
+		return nil
 	}
-	if bucket != nil && cfg.S3GatewayEndpoint {
-		serviceArgs.S3Writable = []pulumi.StringInput{bucket.WebObjects} // the web servers' own logs
-	}
-	service, err := network.NewVpc(ctx, cfg.ServiceVpc.Name, serviceArgs)
+	kp, err := instance.NewKeyPair(c.ctx, "admin", c.cfg.SshPublicKey)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var consumers []*network.Vpc
-	for i, a := range consumerArgs {
-		c, err := network.NewVpc(ctx, cfg.ConsumerVpcs[i].Name, a)
-		if err != nil {
-			return nil, err
-		}
-		consumers = append(consumers, c)
-	}
+	c.keyName = kp.KeyName
+	return nil
+}
 
-	// Connectivity between the service VPC and each consumer. ready[i] is
-	// known once consumer i can reach the service VPC.
-	var connectivityID pulumi.Input
-	var ready []pulumi.StringOutput
-	switch cfg.Connectivity {
-	case config.Peering:
-		p, err := network.NewPeering(ctx, "peering", &network.PeeringArgs{Hub: service, Spokes: consumers})
-		if err != nil {
-			return nil, err
+// vpcs creates the service VPC, then the consumers.
+func (c *composer) vpcs() error {
+	for _, a := range append([]*network.VpcArgs{c.serviceArgs}, c.consumerArgs...) {
+		if a.Admin != nil && a.Admin.Bastion != nil {
+			a.Admin.Bastion.KeyName = c.keyName
 		}
-		connectivityID, ready = pulumix.StringArray(p.ConnectionIDs), p.ConnectionIDs
-	case config.TransitGateway:
-		t, err := network.NewTransitGateway(ctx, "tgw", &network.TransitGatewayArgs{Hub: service, Spokes: consumers})
-		if err != nil {
-			return nil, err
+		if c.bucket != nil {
+			a.FlowLogDestination = c.bucket.FlowLogDestination
 		}
-		connectivityID = t.TransitGatewayID
 	}
+	if c.bucket != nil && c.cfg.S3GatewayEndpoint {
+		c.serviceArgs.S3Writable = []pulumi.StringInput{c.bucket.WebObjects} // the web servers' own logs
+	}
+	var err error
+	if c.service, err = network.NewVpc(c.ctx, c.cfg.ServiceVpc.Name, c.serviceArgs); err != nil {
+		return err
+	}
+	for i, a := range c.consumerArgs {
+		v, err := network.NewVpc(c.ctx, c.cfg.ConsumerVpcs[i].Name, a)
+		if err != nil {
+			return err
+		}
+		c.consumers = append(c.consumers, v)
+	}
+	return nil
+}
 
-	// The function, an endpoint in each consumer VPC, and the invoker role.
+// connect links each consumer to the service VPC.
+func (c *composer) connect() error {
+	switch c.cfg.Connectivity {
+	case network.ByPeering:
+		p, err := network.NewPeering(c.ctx, "peering", &network.PeeringArgs{Hub: c.service, Spokes: c.consumers})
+		if err != nil {
+			return err
+		}
+		c.connectivityID, c.ready = inputs.StringArray(p.ConnectionIDs), p.ConnectionIDs
+	case network.ByTransitGateway:
+		t, err := network.NewTransitGateway(c.ctx, "tgw", &network.TransitGatewayArgs{Hub: c.service, Spokes: c.consumers})
+		if err != nil {
+			return err
+		}
+		c.connectivityID = t.TransitGatewayID
+	}
+	return nil
+}
+
+// function creates the function, an endpoint in each consumer VPC, and the
+// invoker role.
+func (c *composer) function() error {
 	var endpoints []lambda.Endpoint
-	for _, c := range consumers {
-		subnets := pulumix.Inputs(c.PrivateSubnetIDs)
-		if !cfg.EndpointPerAz {
+	for _, v := range c.consumers {
+		subnets := inputs.FromOutputs(v.PrivateSubnetIDs)
+		if !c.cfg.EndpointPerAz {
 			subnets = subnets[:1] // the clients' AZ
 		}
-		endpoints = append(endpoints, lambda.Endpoint{Name: c.Name(), VpcID: c.VpcID, SubnetIDs: subnets})
+		endpoints = append(endpoints, lambda.Endpoint{Name: v.Name(), VpcID: v.VpcID, SubnetIDs: subnets})
 	}
-	fn, err := lambda.NewPrivateFunction(ctx, cfg.LambdaName, &lambda.PrivateFunctionArgs{
-		FunctionName:     cfg.LambdaName,
-		Runtime:          cfg.LambdaRuntime,
-		LogRetentionDays: cfg.LogRetentionDays,
-		Region:           look.region,
+	var err error
+	c.fn, err = lambda.NewPrivateFunction(c.ctx, c.cfg.LambdaName, &lambda.PrivateFunctionArgs{
+		FunctionName:     c.cfg.LambdaName,
+		Runtime:          c.cfg.LambdaRuntime,
+		LogRetentionDays: c.cfg.LogRetentionDays,
+		Region:           c.look.region,
 		Endpoints:        endpoints,
 	})
-	if err != nil {
-		return nil, err
-	}
+	return err
+}
 
-	// A client in each consumer VPC.
-	var clients []*network.Client
-	for i, c := range consumers {
-		cl, err := network.NewClient(ctx, c.Name()+"-client", &network.ClientArgs{
-			Vpc:                     c,
-			Ami:                     look.ami,
-			InstanceType:            cfg.InstanceType,
-			ServiceCidr:             service.Cidr,
-			EndpointSecurityGroupID: fn.EndpointSecurityGroupIDs[i],
-			InstanceProfile:         fn.InstanceProfileName,
-			KeyName:                 keyName,
+// clients puts a client in each consumer VPC.
+func (c *composer) clients() error {
+	for i, v := range c.consumers {
+		cl, err := network.NewClient(c.ctx, v.Name()+"-client", &network.ClientArgs{
+			Vpc:                     v,
+			Ami:                     c.look.ami,
+			InstanceType:            c.cfg.InstanceType,
+			ServiceCidr:             c.service.Cidr,
+			EndpointSecurityGroupID: c.fn.EndpointSecurityGroupIDs[i],
+			InstanceProfile:         c.fn.InstanceProfileName,
+			KeyName:                 c.keyName,
 		})
 		if err != nil {
-			return nil, err
+			return err
 		}
-		clients = append(clients, cl)
+		c.parts.clients = append(c.parts.clients, cl)
 	}
+	return nil
+}
 
-	// The internal ALB and its web servers in the service VPC.
-	albArgs := &alb.InternalAlbArgs{
-		Name:         cfg.AlbName,
-		VpcID:        service.VpcID,
-		SubnetIDs:    pulumix.Inputs(service.PrivateSubnetIDs),
-		Clients:      albClients(consumers, clients, ready),
-		WebCount:     cfg.WebCount,
-		Ami:          look.ami,
-		InstanceType: cfg.InstanceType,
-		KeyName:      keyName,
+// alb creates the internal ALB and its web servers in the service VPC.
+func (c *composer) alb() error {
+	args := &alb.InternalAlbArgs{
+		Name:         c.cfg.AlbName,
+		VpcID:        c.service.VpcID,
+		SubnetIDs:    inputs.FromOutputs(c.service.PrivateSubnetIDs),
+		Clients:      albClients(c.consumers, c.parts.clients, c.ready),
+		WebCount:     c.cfg.WebCount,
+		Ami:          c.look.ami,
+		InstanceType: c.cfg.InstanceType,
+		KeyName:      c.keyName,
 	}
-	if service.Admin != nil {
-		albArgs.AdminSecurityGroupID = service.Admin.SecurityGroupID
+	if c.service.Admin != nil {
+		args.AdminSecurityGroupID = c.service.Admin.SecurityGroupID
 	}
-	if service.HasS3Endpoint() {
-		albArgs.S3PrefixListID = service.S3PrefixListID
+	if c.service.S3 != nil {
+		args.S3PrefixListID = c.service.S3.PrefixListID
 	}
-	if bucket != nil {
-		albArgs.AccessLogsBucket, albArgs.AccessLogsPrefix = bucket.AlbBucket, logs.AlbPrefix
-		if service.HasS3Endpoint() {
-			albArgs.WebObjects = bucket.WebObjects
+	if c.bucket != nil {
+		args.AccessLogsBucket, args.AccessLogsPrefix = c.bucket.AlbBucket, logs.AlbPrefix
+		if c.service.S3 != nil {
+			args.WebObjects = c.bucket.WebObjects
 		}
 	}
-	lbal, err := alb.NewInternalAlb(ctx, "web", albArgs)
-	if err != nil {
-		return nil, err
-	}
+	var err error
+	c.parts.alb, err = alb.NewInternalAlb(c.ctx, "web", args)
+	return err
+}
 
-	// The private name, resolvable in every VPC of the stack.
-	vpcIDs := []pulumi.StringInput{service.VpcID}
-	for _, c := range consumers {
-		vpcIDs = append(vpcIDs, c.VpcID)
+// zone gives the ALB its private name, resolvable in every VPC of the stack.
+func (c *composer) zone() error {
+	vpcIDs := []pulumi.StringInput{c.service.VpcID}
+	for _, v := range c.consumers {
+		vpcIDs = append(vpcIDs, v.VpcID)
 	}
-	zone, err := dns.NewPrivateZone(ctx, "zone", &dns.PrivateZoneArgs{
-		Name:    cfg.ZoneName,
-		Region:  look.region,
+	var err error
+	c.parts.zone, err = dns.NewPrivateZone(c.ctx, "zone", &dns.PrivateZoneArgs{
+		Name:    c.cfg.ZoneName,
+		Region:  c.look.region,
 		VpcIDs:  vpcIDs,
-		Aliases: []dns.Alias{{Name: cfg.RecordName, DNSName: lbal.DNSName, ZoneID: lbal.ZoneID}},
+		Aliases: []dns.Alias{{Name: c.cfg.RecordName, DNSName: c.parts.alb.DNSName, ZoneID: c.parts.alb.ZoneID}},
 	})
-	if err != nil {
-		return nil, err
-	}
-
-	return stackOutputs(cfg, parts{
-		service: service, consumers: consumers, connectivityID: connectivityID,
-		alb: lbal, zone: zone, fn: fn, clients: clients, region: look.region,
-	}), nil
+	return err
 }
 
 // lookups are what the program asks AWS before composing anything.
@@ -300,9 +348,9 @@ func vpcArgs(cfg config.Config, look lookups) (*network.VpcArgs, []*network.VpcA
 			Flows:              flows,
 		}
 		switch cfg.AdminAccess {
-		case config.AdminBastion:
+		case network.AdminBastion:
 			a.Admin = &network.AdminArgs{Bastion: &network.Bastion{AdminCidrs: cfg.AdminCidrs, InstanceType: cfg.InstanceType, Ami: look.ami}}
-		case config.AdminInstanceConnectEndpoint:
+		case network.AdminInstanceConnectEndpoint:
 			a.Admin = &network.AdminArgs{}
 		}
 		return a
@@ -331,7 +379,7 @@ func albClients(consumers []*network.Vpc, clients []*network.Client, ready []pul
 	var out []alb.Client
 	for i, c := range consumers {
 		if ready != nil {
-			out = append(out, alb.Client{Name: c.Name() + "-client", Peer: sg.Group(pulumix.After(clients[i].SecurityGroupID, ready[i]))})
+			out = append(out, alb.Client{Name: c.Name() + "-client", Peer: sg.Group(inputs.After(clients[i].SecurityGroupID, ready[i]))})
 			continue
 		}
 		for j, cidr := range c.PrivateSubnetCidrs {

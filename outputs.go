@@ -8,7 +8,7 @@ import (
 	"github.com/internal-alb/internal-alb/alb"
 	"github.com/internal-alb/internal-alb/dns"
 	"github.com/internal-alb/internal-alb/internal/config"
-	"github.com/internal-alb/internal-alb/internal/pulumix"
+	"github.com/internal-alb/internal-alb/internal/inputs"
 	"github.com/internal-alb/internal-alb/lambda"
 	"github.com/internal-alb/internal-alb/network"
 )
@@ -54,7 +54,7 @@ func stackOutputs(cfg config.Config, o parts) []output {
 	export("vpcIds", vpcIDs)
 	export("vpcCidrs", vpcCidrs)
 	export("bastionPublicIps", bastions)
-	export("webPrivateIps", pulumix.StringArray(o.alb.WebPrivateIPs))
+	export("webPrivateIps", inputs.StringArray(o.alb.WebPrivateIPs))
 
 	export("lambdaFunctionName", o.fn.FunctionName)
 	export("lambdaFunctionArn", o.fn.FunctionArn)

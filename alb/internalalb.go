@@ -10,13 +10,14 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/internal-alb/internal-alb/internal/inputs"
 	"github.com/internal-alb/internal-alb/internal/instance"
 	"github.com/internal-alb/internal-alb/internal/policy"
-	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
 
@@ -32,7 +33,21 @@ var userDataTemplate string
 
 var userData = template.Must(template.New("userdata").Parse(userDataTemplate))
 
-var nameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?$`)
+var nameRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
+
+// CheckName returns why name cannot be an ALB's name, or nil: AWS's rule,
+// the one both the config and the component apply.
+func CheckName(name string) error {
+	switch {
+	case len(name) == 0 || len(name) > 32:
+		return fmt.Errorf("must be 1-32 characters")
+	case !nameRe.MatchString(name):
+		return fmt.Errorf("may hold only letters, digits and hyphens, and must not start or end with a hyphen")
+	case strings.HasPrefix(name, "internal-"):
+		return fmt.Errorf("must not start with \"internal-\"")
+	}
+	return nil
+}
 
 // InternalAlbArgs configure the ALB and its web servers.
 type InternalAlbArgs struct {
@@ -89,57 +104,103 @@ type InternalAlb struct {
 // NewInternalAlb creates the ALB, its listener and target group, the web
 // servers and their registration.
 func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opts ...pulumi.ResourceOption) (*InternalAlb, error) {
+	if err := CheckName(args.Name); err != nil {
+		return nil, fmt.Errorf("alb: name %q %v", args.Name, err)
+	}
 	switch {
-	case !nameRe.MatchString(args.Name) || strings.HasPrefix(args.Name, "internal-"):
-		return nil, fmt.Errorf("alb: internal-alb:albName %q must be 1-32 letters, digits or inner hyphens, not starting with \"internal-\"", args.Name)
 	case len(args.SubnetIDs) < 2:
-		return nil, fmt.Errorf("alb: %s needs private subnets in at least 2 AZs (internal-alb:azCount), got %d", args.Name, len(args.SubnetIDs))
+		return nil, fmt.Errorf("alb: %s needs private subnets in at least 2 AZs, got %d", args.Name, len(args.SubnetIDs))
 	case args.WebCount < 1:
-		return nil, fmt.Errorf("alb: %s needs at least one web server (internal-alb:webCount), got %d", args.Name, args.WebCount)
+		return nil, fmt.Errorf("alb: %s needs at least one web server, got %d", args.Name, args.WebCount)
 	}
 
 	a := &InternalAlb{}
 	if err := ctx.RegisterComponentResource("internal-alb:alb:InternalAlb", name, a, opts...); err != nil {
 		return nil, err
 	}
-	in := pulumi.Parent(a)
+	b := &albBuilder{ctx: ctx, name: name, args: args, a: a, in: pulumi.Parent(a)}
+	for _, step := range []func() error{b.securityGroups, b.loadBalancer, b.webServers} {
+		if err := step(); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{
+		"dnsName":         a.DNSName,
+		"zoneId":          a.ZoneID,
+		"arn":             a.Arn,
+		"targetGroupArn":  a.TargetGroupArn,
+		"securityGroupId": a.SecurityGroupID,
+	}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
 
+// albBuilder holds what NewInternalAlb's steps share.
+type albBuilder struct {
+	ctx      *pulumi.Context
+	name     string
+	args     *InternalAlbArgs
+	a        *InternalAlb
+	in       pulumi.ResourceOption
+	webGroup *ec2.SecurityGroup
+}
+
+// securityGroups creates the ALB's group and the web servers' group with
+// their rules: HTTP in from the clients, the target port from the ALB only,
+// SSH from the admin entry point, HTTPS to S3's prefix list.
+func (b *albBuilder) securityGroups() error {
+	ctx, name, args, in := b.ctx, b.name, b.args, b.in
 	albGroup, err := sg.NewGroup(ctx, name+"-alb", args.VpcID, "Internal ALB: HTTP in from the service and consumer VPCs, out to the web servers", in)
 	if err != nil {
-		return nil, fmt.Errorf("alb: %w", err)
+		return fmt.Errorf("alb: %w", err)
 	}
 	webGroup, err := sg.NewGroup(ctx, name+"-web", args.VpcID, fmt.Sprintf("Web servers: TCP %d from the internal ALB only", TargetPort), in)
 	if err != nil {
-		return nil, fmt.Errorf("alb: %w", err)
+		return fmt.Errorf("alb: %w", err)
+	}
+	rules := []func() error{
+		func() error {
+			return sg.AllowOut(ctx, name+"-alb-to-web", albGroup.ID(), TargetPort, sg.Group(webGroup.ID()), "Forward and health-check to the web servers", in)
+		},
+		func() error {
+			return sg.AllowIn(ctx, name+"-web-from-alb", webGroup.ID(), TargetPort, sg.Group(albGroup.ID()), "From the internal ALB", in)
+		},
 	}
 	for _, c := range args.Clients {
-		if err := sg.AllowIn(ctx, fmt.Sprintf("%s-alb-http-in-%s", name, c.Name), albGroup.ID(), ListenerPort, c.Peer, "HTTP from "+c.Name, in); err != nil {
-			return nil, fmt.Errorf("alb: %w", err)
-		}
-	}
-	if err := sg.AllowOut(ctx, name+"-alb-to-web", albGroup.ID(), TargetPort, sg.Group(webGroup.ID()), "Forward and health-check to the web servers", in); err != nil {
-		return nil, fmt.Errorf("alb: %w", err)
-	}
-	if err := sg.AllowIn(ctx, name+"-web-from-alb", webGroup.ID(), TargetPort, sg.Group(albGroup.ID()), "From the internal ALB", in); err != nil {
-		return nil, fmt.Errorf("alb: %w", err)
+		rules = append(rules, func() error {
+			return sg.AllowIn(ctx, fmt.Sprintf("%s-alb-http-in-%s", name, c.Name), albGroup.ID(), ListenerPort, c.Peer, "HTTP from "+c.Name, in)
+		})
 	}
 	if args.AdminSecurityGroupID != nil {
-		if err := sg.AllowIn(ctx, name+"-web-ssh-in", webGroup.ID(), 22, sg.Group(args.AdminSecurityGroupID), "SSH from the service VPC's administrative entry point", in); err != nil {
-			return nil, fmt.Errorf("alb: %w", err)
-		}
+		rules = append(rules, func() error {
+			return sg.AllowIn(ctx, name+"-web-ssh-in", webGroup.ID(), 22, sg.Group(args.AdminSecurityGroupID), "SSH from the service VPC's administrative entry point", in)
+		})
 	}
 	if args.S3PrefixListID != nil {
-		if err := sg.AllowOut(ctx, name+"-web-s3-out", webGroup.ID(), 443, sg.PrefixList(args.S3PrefixListID), "HTTPS to S3 (package repositories, the log bucket) through the gateway endpoint", in); err != nil {
-			return nil, fmt.Errorf("alb: %w", err)
+		rules = append(rules, func() error {
+			return sg.AllowOut(ctx, name+"-web-s3-out", webGroup.ID(), 443, sg.PrefixList(args.S3PrefixListID), "HTTPS to S3 (package repositories, the log bucket) through the gateway endpoint", in)
+		})
+	}
+	for _, r := range rules {
+		if err := r(); err != nil {
+			return fmt.Errorf("alb: %w", err)
 		}
 	}
+	b.webGroup = webGroup
+	b.a.SecurityGroupID = albGroup.ID().ToStringOutput()
+	return nil
+}
 
+// loadBalancer creates the ALB, its target group and its listener.
+func (b *albBuilder) loadBalancer() error {
+	ctx, name, args, in := b.ctx, b.name, b.args, b.in
 	lbArgs := &lb.LoadBalancerArgs{
 		Name:                    pulumi.String(args.Name),
 		Internal:                pulumi.Bool(true),
 		LoadBalancerType:        pulumi.String("application"),
-		Subnets:                 pulumix.StringArray(args.SubnetIDs),
-		SecurityGroups:          pulumi.StringArray{albGroup.ID()},
+		Subnets:                 inputs.StringArray(args.SubnetIDs),
+		SecurityGroups:          pulumi.StringArray{b.a.SecurityGroupID},
 		DropInvalidHeaderFields: pulumi.Bool(true),
 		DesyncMitigationMode:    pulumi.String("defensive"),
 		Tags:                    pulumi.StringMap{"Name": pulumi.String(args.Name)},
@@ -153,9 +214,8 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 	}
 	balancer, err := lb.NewLoadBalancer(ctx, name, lbArgs, in)
 	if err != nil {
-		return nil, fmt.Errorf("alb: %w", err)
+		return fmt.Errorf("alb: %w", err)
 	}
-
 	tg, err := lb.NewTargetGroup(ctx, name+"-web", &lb.TargetGroupArgs{
 		Port:       pulumi.Int(TargetPort),
 		Protocol:   pulumi.String("HTTP"),
@@ -177,9 +237,8 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 		Tags: pulumi.StringMap{"Name": pulumi.String(name + "-web")},
 	}, in)
 	if err != nil {
-		return nil, fmt.Errorf("alb: %w", err)
+		return fmt.Errorf("alb: %w", err)
 	}
-
 	if _, err := lb.NewListener(ctx, name+"-http", &lb.ListenerArgs{
 		LoadBalancerArn: balancer.Arn,
 		Port:            pulumi.Int(ListenerPort),
@@ -190,60 +249,53 @@ func NewInternalAlb(ctx *pulumi.Context, name string, args *InternalAlbArgs, opt
 		}},
 		Tags: pulumi.StringMap{"Name": pulumi.String(name + "-http")},
 	}, in); err != nil {
-		return nil, fmt.Errorf("alb: %w", err)
+		return fmt.Errorf("alb: %w", err)
 	}
+	b.a.DNSName, b.a.ZoneID, b.a.Arn, b.a.TargetGroupArn = balancer.DnsName, balancer.ZoneId, balancer.Arn, tg.Arn
+	return nil
+}
 
+// webServers creates the web servers, spread over the subnets in order,
+// and registers each with the target group.
+func (b *albBuilder) webServers() error {
+	ctx, name, args, in := b.ctx, b.name, b.args, b.in
 	var profile pulumi.StringInput
 	if args.WebObjects != nil {
+		var err error
 		if profile, err = webProfile(ctx, name+"-web", args.WebObjects, in); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	for i := 0; i < args.WebCount; i++ {
 		n := fmt.Sprintf("%s-web%d", name, i+1)
 		var script strings.Builder
 		if err := userData.Execute(&script, map[string]any{"Name": fmt.Sprintf("web%d", i+1), "Port": TargetPort}); err != nil {
-			return nil, fmt.Errorf("alb: user data: %w", err)
+			return fmt.Errorf("alb: user data: %w", err)
 		}
 		web, err := instance.New(ctx, n, instance.Args{
 			Ami:              args.Ami,
 			InstanceType:     args.InstanceType,
 			SubnetID:         args.SubnetIDs[i%len(args.SubnetIDs)],
-			SecurityGroupIDs: pulumi.StringArray{webGroup.ID()},
+			SecurityGroupIDs: pulumi.StringArray{b.webGroup.ID()},
 			UserData:         script.String(),
 			InstanceProfile:  profile,
 			KeyName:          args.KeyName,
 			Role:             "web",
 		}, in)
 		if err != nil {
-			return nil, fmt.Errorf("alb: %w", err)
+			return fmt.Errorf("alb: %w", err)
 		}
 		// No port of its own: the target group's is the one place it is set.
 		if _, err := lb.NewTargetGroupAttachment(ctx, n, &lb.TargetGroupAttachmentArgs{
-			TargetGroupArn: tg.Arn,
+			TargetGroupArn: b.a.TargetGroupArn,
 			TargetId:       web.ID(),
 		}, in); err != nil {
-			return nil, fmt.Errorf("alb: %w", err)
+			return fmt.Errorf("alb: %w", err)
 		}
-		a.WebInstanceIDs = append(a.WebInstanceIDs, web.ID().ToStringOutput())
-		a.WebPrivateIPs = append(a.WebPrivateIPs, web.PrivateIp)
+		b.a.WebInstanceIDs = append(b.a.WebInstanceIDs, web.ID().ToStringOutput())
+		b.a.WebPrivateIPs = append(b.a.WebPrivateIPs, web.PrivateIp)
 	}
-
-	a.DNSName = balancer.DnsName
-	a.ZoneID = balancer.ZoneId
-	a.Arn = balancer.Arn
-	a.TargetGroupArn = tg.Arn
-	a.SecurityGroupID = albGroup.ID().ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(a, pulumi.Map{
-		"dnsName":         a.DNSName,
-		"zoneId":          a.ZoneID,
-		"arn":             a.Arn,
-		"targetGroupArn":  a.TargetGroupArn,
-		"securityGroupId": a.SecurityGroupID,
-	}); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return nil
 }
 
 // webProfile is the web servers' instance profile: a role that may write

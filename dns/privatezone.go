@@ -9,7 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/internal-alb/internal-alb/internal/pulumix"
+	"github.com/internal-alb/internal-alb/internal/inputs"
 )
 
 // Alias is an A record in the zone that aliases an AWS load balancer.
@@ -48,7 +48,7 @@ func NewPrivateZone(ctx *pulumi.Context, name string, args *PrivateZoneArgs, opt
 	domain := strings.TrimSuffix(args.Name, ".")
 	switch {
 	case domain == "":
-		return nil, fmt.Errorf("dns: zone %s needs a domain name (internal-alb:zoneName)", name)
+		return nil, fmt.Errorf("dns: zone %s needs a domain name", name)
 	case len(args.VpcIDs) == 0:
 		return nil, fmt.Errorf("dns: zone %q needs at least one VPC to be private", domain)
 	}
@@ -91,7 +91,7 @@ func NewPrivateZone(ctx *pulumi.Context, name string, args *PrivateZoneArgs, opt
 		z.Fqdns = append(z.Fqdns, rec.Fqdn)
 	}
 
-	if err := ctx.RegisterResourceOutputs(z, pulumi.Map{"zoneId": z.ZoneID, "fqdns": pulumix.StringArray(z.Fqdns)}); err != nil {
+	if err := ctx.RegisterResourceOutputs(z, pulumi.Map{"zoneId": z.ZoneID, "fqdns": inputs.StringArray(z.Fqdns)}); err != nil {
 		return nil, err
 	}
 	return z, nil

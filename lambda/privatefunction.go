@@ -14,8 +14,8 @@ import (
 	awslambda "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/internal-alb/internal-alb/internal/inputs"
 	"github.com/internal-alb/internal-alb/internal/policy"
-	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
 
@@ -166,7 +166,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 			ServiceName:       pulumi.Sprintf("com.amazonaws.%s.lambda", args.Region),
 			VpcEndpointType:   pulumi.String("Interface"),
 			PrivateDnsEnabled: pulumi.Bool(true),
-			SubnetIds:         pulumix.StringArray(e.SubnetIDs),
+			SubnetIds:         inputs.StringArray(e.SubnetIDs),
 			SecurityGroupIds:  pulumi.StringArray{group.ID()},
 			Policy:            endpointPolicy,
 			Tags:              pulumi.StringMap{"Name": pulumi.String(n)},

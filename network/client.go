@@ -60,8 +60,8 @@ func NewClient(ctx *pulumi.Context, name string, args *ClientArgs, opts ...pulum
 	if err := sg.AllowIn(ctx, name+"-lambda-in", args.EndpointSecurityGroupID, 443, sg.Group(group.ID()), "HTTPS from "+name, in); err != nil {
 		return nil, fmt.Errorf("network: %w", err)
 	}
-	if v.hasS3Endpoint {
-		if err := sg.AllowOut(ctx, name+"-s3-out", group.ID(), 443, sg.PrefixList(v.S3PrefixListID), "HTTPS to S3 through the gateway endpoint", in); err != nil {
+	if v.S3 != nil {
+		if err := sg.AllowOut(ctx, name+"-s3-out", group.ID(), 443, sg.PrefixList(v.S3.PrefixListID), "HTTPS to S3 through the gateway endpoint", in); err != nil {
 			return nil, fmt.Errorf("network: %w", err)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/internal-alb/internal-alb/internal/pulumix"
+	"github.com/internal-alb/internal-alb/internal/inputs"
 )
 
 // PeeringArgs name the hub (the service VPC) and its spokes (the consumers).
@@ -57,7 +57,7 @@ func NewPeering(ctx *pulumi.Context, name string, args *PeeringArgs, opts ...pul
 			return nil, err
 		}
 	}
-	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{"connectionIds": pulumix.StringArray(p.ConnectionIDs)}); err != nil {
+	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{"connectionIds": inputs.StringArray(p.ConnectionIDs)}); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2transitgateway"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/internal-alb/internal-alb/internal/pulumix"
+	"github.com/internal-alb/internal-alb/internal/inputs"
 )
 
 // TransitGatewayArgs name the hub (the service VPC) and its spokes.
@@ -79,7 +79,7 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 		att, err := ec2transitgateway.NewVpcAttachment(ctx, n, &ec2transitgateway.VpcAttachmentArgs{
 			TransitGatewayId: tgw.ID(),
 			VpcId:            v.VpcID,
-			SubnetIds:        pulumix.StringArray(v.PrivateSubnetIDs),
+			SubnetIds:        inputs.StringArray(v.PrivateSubnetIDs),
 			DnsSupport:       pulumi.String("enable"),
 			TransitGatewayDefaultRouteTableAssociation: pulumi.Bool(false),
 			TransitGatewayDefaultRouteTablePropagation: pulumi.Bool(false),
@@ -126,7 +126,7 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 
 	if err := ctx.RegisterResourceOutputs(t, pulumi.Map{
 		"transitGatewayId": t.TransitGatewayID,
-		"attachmentIds":    pulumix.StringArray(t.AttachmentIDs),
+		"attachmentIds":    inputs.StringArray(t.AttachmentIDs),
 	}); err != nil {
 		return nil, err
 	}

@@ -11,11 +11,10 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2transitgateway"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/inputs"
 	"github.com/internal-alb/internal-alb/internal/instance"
 	"github.com/internal-alb/internal-alb/internal/ipam"
 	"github.com/internal-alb/internal-alb/internal/policy"
-	"github.com/internal-alb/internal-alb/internal/pulumix"
 	"github.com/internal-alb/internal-alb/internal/sg"
 )
 
@@ -24,7 +23,7 @@ type VpcArgs struct {
 	Cidr               string   // the VPC's IPv4 block
 	AvailabilityZones  []string // one public and one private subnet in each
 	SubnetPrefixLength int
-	Nat                string // config.NatNone, NatSingle or NatOnePerAz
+	Nat                NatMode
 	S3GatewayEndpoint  bool
 	Region             string // for endpoint service names
 	// Admin is how administrators reach the instances (nil: no way in).
@@ -78,8 +77,7 @@ type BastionHost struct {
 type Vpc struct {
 	pulumi.ResourceState
 
-	name          string
-	hasS3Endpoint bool
+	name string
 	// Cidr is the VPC's block (known at composition time).
 	Cidr string
 	// PrivateSubnetCidrs are the private subnets' blocks, index i in AZ i.
@@ -89,8 +87,8 @@ type Vpc struct {
 	PublicSubnetIDs      []pulumi.StringOutput // index i in AZ i
 	PrivateSubnetIDs     []pulumi.StringOutput // index i in AZ i
 	PrivateRouteTableIDs []pulumi.StringOutput // index i for private subnet i
-	// S3PrefixListID is the S3 gateway endpoint's prefix list ("" without one).
-	S3PrefixListID pulumi.StringOutput
+	// S3 is the S3 gateway endpoint (nil without one).
+	S3 *GatewayEndpoint
 	// Admin is nil when no administrator can reach the VPC.
 	Admin *Admin
 }
@@ -112,17 +110,17 @@ type vpcPlan struct {
 
 func (args *VpcArgs) plan(name string) (vpcPlan, error) {
 	var p vpcPlan
-	natCount, ok := natGateways(args.Nat, len(args.AvailabilityZones))
-	if !ok {
-		return p, fmt.Errorf("network: vpc %s: NAT mode %q (internal-alb:natMode) is not one of none, single, onePerAz", name, args.Nat)
+	if err := OneOf(args.Nat, NatModes); err != nil {
+		return p, fmt.Errorf("network: vpc %s: NAT mode %q %v", name, args.Nat, err)
 	}
+	natCount := args.Nat.gateways(len(args.AvailabilityZones))
 	block, err := ipam.ParseIPv4Cidr(args.Cidr)
 	if err != nil {
 		return p, fmt.Errorf("network: vpc %s: cidr %q: %v", name, args.Cidr, err)
 	}
 	layout, err := ipam.Split(block, args.SubnetPrefixLength, len(args.AvailabilityZones))
 	if err != nil {
-		return p, fmt.Errorf("network: vpc %s: %v (internal-alb:azCount, internal-alb:subnetPrefixLength)", name, err)
+		return p, fmt.Errorf("network: vpc %s: %v", name, err)
 	}
 	acls := aclsFor(args.Cidr, args.Flows, args.Admin, args.S3GatewayEndpoint, natCount > 0)
 	if err := acls.checkQuota(); err != nil {
@@ -146,169 +144,24 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	if err := ctx.RegisterComponentResource("internal-alb:network:Vpc", name, v, opts...); err != nil {
 		return nil, err
 	}
-	in := pulumi.Parent(v)
-	tags := func(n string, kv ...string) pulumi.StringMap {
-		m := pulumi.StringMap{"Name": pulumi.String(n)}
-		for i := 0; i+1 < len(kv); i += 2 {
-			m[kv[i]] = pulumi.String(kv[i+1])
-		}
-		return m
-	}
-
-	vpc, err := ec2.NewVpc(ctx, name, &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(args.Cidr),
-		EnableDnsSupport:   pulumi.Bool(true), // private zones and endpoint private DNS need both
-		EnableDnsHostnames: pulumi.Bool(true),
-		Tags:               tags(name),
-	}, in)
-	if err != nil {
-		return nil, fmt.Errorf("network: %w", err)
-	}
-	v.VpcID = vpc.ID().ToStringOutput()
-
-	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default", &ec2.DefaultSecurityGroupArgs{
-		VpcId: vpc.ID(),
-		Tags:  tags(name + "-default (no rules)"),
-	}, in); err != nil {
-		return nil, fmt.Errorf("network: %w", err)
-	}
-
-	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
-		VpcId: vpc.ID(),
-		Tags:  tags(name + "-igw"),
-	}, in)
-	if err != nil {
-		return nil, fmt.Errorf("network: %w", err)
-	}
-
-	// Public tier: one route table, default route to the internet gateway.
-	publicRt, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
-		VpcId: vpc.ID(),
-		Tags:  tags(name+"-public", "Tier", "public"),
-	}, in)
-	if err != nil {
-		return nil, fmt.Errorf("network: %w", err)
-	}
-	if _, err := ec2.NewRoute(ctx, name+"-public-internet", &ec2.RouteArgs{
-		RouteTableId:         publicRt.ID(),
-		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-		GatewayId:            igw.ID(),
-	}, in); err != nil {
-		return nil, fmt.Errorf("network: %w", err)
-	}
-
-	for i, az := range args.AvailabilityZones {
-		n := fmt.Sprintf("%s-public-%d", name, i+1)
-		s, err := newSubnet(ctx, n, vpc, layout.Public[i], az, "public", publicRt, in)
-		if err != nil {
-			return nil, err
-		}
-		v.PublicSubnetIDs = append(v.PublicSubnetIDs, s)
-	}
-
-	// NAT gateways, when asked for: one in the first AZ, or one per AZ.
-	var nats []*ec2.NatGateway
-	for i := 0; i < natCount; i++ {
-		n := fmt.Sprintf("%s-nat-%d", name, i+1)
-		eip, err := ec2.NewEip(ctx, n, &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: tags(n)}, in)
-		if err != nil {
-			return nil, fmt.Errorf("network: %w", err)
-		}
-		nat, err := ec2.NewNatGateway(ctx, n, &ec2.NatGatewayArgs{
-			AllocationId: eip.ID(),
-			SubnetId:     v.PublicSubnetIDs[i],
-			Tags:         tags(n),
-		}, in, pulumi.DependsOn([]pulumi.Resource{igw}))
-		if err != nil {
-			return nil, fmt.Errorf("network: %w", err)
-		}
-		nats = append(nats, nat)
-	}
-
-	// Private tier: a route table per subnet, so per-AZ NAT and cross-VPC
-	// routes have one place each.
-	for i, az := range args.AvailabilityZones {
-		n := fmt.Sprintf("%s-private-%d", name, i+1)
-		rt, err := ec2.NewRouteTable(ctx, n, &ec2.RouteTableArgs{
-			VpcId: vpc.ID(),
-			Tags:  tags(n, "Tier", "private"),
-		}, in)
-		if err != nil {
-			return nil, fmt.Errorf("network: %w", err)
-		}
-		if len(nats) > 0 {
-			if _, err := ec2.NewRoute(ctx, n+"-internet", &ec2.RouteArgs{
-				RouteTableId:         rt.ID(),
-				DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
-				NatGatewayId:         nats[min(i, len(nats)-1)].ID(),
-			}, in); err != nil {
-				return nil, fmt.Errorf("network: %w", err)
-			}
-		}
-		s, err := newSubnet(ctx, n, vpc, layout.Private[i], az, "private", rt, in)
-		if err != nil {
-			return nil, err
-		}
-		v.PrivateSubnetIDs = append(v.PrivateSubnetIDs, s)
-		v.PrivateRouteTableIDs = append(v.PrivateRouteTableIDs, rt.ID().ToStringOutput())
-	}
-
-	v.S3PrefixListID = pulumi.String("").ToStringOutput()
-	if args.S3GatewayEndpoint {
-		ep, err := ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
-			VpcId:           vpc.ID(),
-			ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", args.Region),
-			VpcEndpointType: pulumi.String("Gateway"),
-			RouteTableIds:   pulumix.StringArray(v.PrivateRouteTableIDs),
-			Policy:          s3EndpointPolicy(args.Region, args.S3Writable),
-			Tags:            tags(name + "-s3"),
-		}, in)
-		if err != nil {
-			return nil, fmt.Errorf("network: %w", err)
-		}
-		v.S3PrefixListID = ep.PrefixListId
-		v.hasS3Endpoint = true
-	}
-
-	// Network ACLs per tier: the stack's flows and their replies, nothing else.
-	if err := newAcl(ctx, name+"-public", vpc.ID(), acls.public, v.PublicSubnetIDs, in); err != nil {
-		return nil, err
-	}
-	if err := newAcl(ctx, name+"-private", vpc.ID(), acls.private, v.PrivateSubnetIDs, in); err != nil {
-		return nil, err
-	}
-
-	if args.FlowLogDestination != nil {
-		if _, err := ec2.NewFlowLog(ctx, name, &ec2.FlowLogArgs{
-			VpcId:                  vpc.ID(),
-			LogDestinationType:     pulumi.String("s3"),
-			LogDestination:         args.FlowLogDestination,
-			TrafficType:            pulumi.String("ALL"),
-			MaxAggregationInterval: pulumi.Int(600),
-			Tags:                   tags(name + "-flow-log"),
-		}, in); err != nil {
-			return nil, fmt.Errorf("network: %w", err)
-		}
-	}
-
-	if a := args.Admin; a != nil {
-		var err error
-		if a.Bastion != nil {
-			err = v.addBastion(ctx, name+"-bastion", vpc, a.Bastion, in)
-		} else {
-			err = v.addConnectEndpoint(ctx, name+"-eice", vpc, in)
-		}
-		if err != nil {
+	b := &vpcBuilder{ctx: ctx, v: v, args: args, layout: layout, in: pulumi.Parent(v)}
+	for _, step := range []func() error{
+		b.vpc, b.publicTier, func() error { return b.natGateways(natCount) }, b.privateTier, b.s3Endpoint,
+		func() error { return b.networkAcls(acls) }, b.flowLog, b.admin,
+	} {
+		if err := step(); err != nil {
 			return nil, err
 		}
 	}
 
 	outs := pulumi.Map{
 		"vpcId":                v.VpcID,
-		"publicSubnetIds":      pulumix.StringArray(v.PublicSubnetIDs),
-		"privateSubnetIds":     pulumix.StringArray(v.PrivateSubnetIDs),
-		"privateRouteTableIds": pulumix.StringArray(v.PrivateRouteTableIDs),
-		"s3PrefixListId":       v.S3PrefixListID,
+		"publicSubnetIds":      inputs.StringArray(v.PublicSubnetIDs),
+		"privateSubnetIds":     inputs.StringArray(v.PrivateSubnetIDs),
+		"privateRouteTableIds": inputs.StringArray(v.PrivateRouteTableIDs),
+	}
+	if v.S3 != nil {
+		outs["s3PrefixListId"] = v.S3.PrefixListID
 	}
 	if v.Admin != nil {
 		outs["adminSecurityGroupId"] = v.Admin.SecurityGroupID
@@ -319,11 +172,209 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	return v, nil
 }
 
+// vpcBuilder holds what NewVpc's steps share; each step adds one part of
+// the VPC, in order.
+type vpcBuilder struct {
+	ctx    *pulumi.Context
+	v      *Vpc
+	args   *VpcArgs
+	layout ipam.Layout
+	in     pulumi.ResourceOption
+
+	ec2Vpc *ec2.Vpc
+	igw    *ec2.InternetGateway
+	nats   []*ec2.NatGateway
+}
+
+func tags(n string, kv ...string) pulumi.StringMap {
+	m := pulumi.StringMap{"Name": pulumi.String(n)}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = pulumi.String(kv[i+1])
+	}
+	return m
+}
+
+// vpc creates the VPC with DNS on, its default group managed with no
+// rules, and its internet gateway.
+func (b *vpcBuilder) vpc() error {
+	name := b.v.name
+	vpc, err := ec2.NewVpc(b.ctx, name, &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(b.args.Cidr),
+		EnableDnsSupport:   pulumi.Bool(true), // private zones and endpoint private DNS need both
+		EnableDnsHostnames: pulumi.Bool(true),
+		Tags:               tags(name),
+	}, b.in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	b.ec2Vpc = vpc
+	b.v.VpcID = vpc.ID().ToStringOutput()
+	if _, err := ec2.NewDefaultSecurityGroup(b.ctx, name+"-default", &ec2.DefaultSecurityGroupArgs{
+		VpcId: vpc.ID(),
+		Tags:  tags(name + "-default (no rules)"),
+	}, b.in); err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	b.igw, err = ec2.NewInternetGateway(b.ctx, name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: vpc.ID(),
+		Tags:  tags(name + "-igw"),
+	}, b.in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	return nil
+}
+
+// publicTier creates one route table with the default route to the
+// internet gateway, and a public subnet per AZ.
+func (b *vpcBuilder) publicTier() error {
+	name := b.v.name
+	rt, err := ec2.NewRouteTable(b.ctx, name+"-public", &ec2.RouteTableArgs{
+		VpcId: b.ec2Vpc.ID(),
+		Tags:  tags(name+"-public", "Tier", "public"),
+	}, b.in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	if _, err := ec2.NewRoute(b.ctx, name+"-public-internet", &ec2.RouteArgs{
+		RouteTableId:         rt.ID(),
+		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+		GatewayId:            b.igw.ID(),
+	}, b.in); err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	for i, az := range b.args.AvailabilityZones {
+		s, err := newSubnet(b.ctx, fmt.Sprintf("%s-public-%d", name, i+1), b.ec2Vpc, b.layout.Public[i], az, "public", rt, b.in)
+		if err != nil {
+			return err
+		}
+		b.v.PublicSubnetIDs = append(b.v.PublicSubnetIDs, s)
+	}
+	return nil
+}
+
+// natGateways creates count NAT gateways: one in the first AZ, or one per AZ.
+func (b *vpcBuilder) natGateways(count int) error {
+	for i := 0; i < count; i++ {
+		n := fmt.Sprintf("%s-nat-%d", b.v.name, i+1)
+		eip, err := ec2.NewEip(b.ctx, n, &ec2.EipArgs{Domain: pulumi.String("vpc"), Tags: tags(n)}, b.in)
+		if err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		nat, err := ec2.NewNatGateway(b.ctx, n, &ec2.NatGatewayArgs{
+			AllocationId: eip.ID(),
+			SubnetId:     b.v.PublicSubnetIDs[i],
+			Tags:         tags(n),
+		}, b.in, pulumi.DependsOn([]pulumi.Resource{b.igw}))
+		if err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		b.nats = append(b.nats, nat)
+	}
+	return nil
+}
+
+// privateTier creates a route table per private subnet, so per-AZ NAT and
+// cross-VPC routes have one place each.
+func (b *vpcBuilder) privateTier() error {
+	for i, az := range b.args.AvailabilityZones {
+		n := fmt.Sprintf("%s-private-%d", b.v.name, i+1)
+		rt, err := ec2.NewRouteTable(b.ctx, n, &ec2.RouteTableArgs{
+			VpcId: b.ec2Vpc.ID(),
+			Tags:  tags(n, "Tier", "private"),
+		}, b.in)
+		if err != nil {
+			return fmt.Errorf("network: %w", err)
+		}
+		if len(b.nats) > 0 {
+			if _, err := ec2.NewRoute(b.ctx, n+"-internet", &ec2.RouteArgs{
+				RouteTableId:         rt.ID(),
+				DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+				NatGatewayId:         b.nats[min(i, len(b.nats)-1)].ID(),
+			}, b.in); err != nil {
+				return fmt.Errorf("network: %w", err)
+			}
+		}
+		s, err := newSubnet(b.ctx, n, b.ec2Vpc, b.layout.Private[i], az, "private", rt, b.in)
+		if err != nil {
+			return err
+		}
+		b.v.PrivateSubnetIDs = append(b.v.PrivateSubnetIDs, s)
+		b.v.PrivateRouteTableIDs = append(b.v.PrivateRouteTableIDs, rt.ID().ToStringOutput())
+	}
+	return nil
+}
+
+// s3Endpoint creates the S3 gateway endpoint on the private route tables,
+// when asked for.
+func (b *vpcBuilder) s3Endpoint() error {
+	if !b.args.S3GatewayEndpoint {
+		return nil
+	}
+	name := b.v.name
+	ep, err := ec2.NewVpcEndpoint(b.ctx, name+"-s3", &ec2.VpcEndpointArgs{
+		VpcId:           b.ec2Vpc.ID(),
+		ServiceName:     pulumi.Sprintf("com.amazonaws.%s.s3", b.args.Region),
+		VpcEndpointType: pulumi.String("Gateway"),
+		RouteTableIds:   inputs.StringArray(b.v.PrivateRouteTableIDs),
+		Policy:          s3EndpointPolicy(b.args.Region, b.args.S3Writable),
+		Tags:            tags(name + "-s3"),
+	}, b.in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	b.v.S3 = &GatewayEndpoint{ID: ep.ID().ToStringOutput(), PrefixListID: ep.PrefixListId}
+	return nil
+}
+
+// networkAcls creates a network ACL per tier: the stack's flows and their
+// replies, nothing else.
+func (b *vpcBuilder) networkAcls(acls tierAcls) error {
+	if err := newAcl(b.ctx, b.v.name+"-public", b.ec2Vpc.ID(), acls.public, b.v.PublicSubnetIDs, b.in); err != nil {
+		return err
+	}
+	return newAcl(b.ctx, b.v.name+"-private", b.ec2Vpc.ID(), acls.private, b.v.PrivateSubnetIDs, b.in)
+}
+
+// flowLog records all of the VPC's traffic to the destination, when given.
+func (b *vpcBuilder) flowLog() error {
+	if b.args.FlowLogDestination == nil {
+		return nil
+	}
+	if _, err := ec2.NewFlowLog(b.ctx, b.v.name, &ec2.FlowLogArgs{
+		VpcId:                  b.ec2Vpc.ID(),
+		LogDestinationType:     pulumi.String("s3"),
+		LogDestination:         b.args.FlowLogDestination,
+		TrafficType:            pulumi.String("ALL"),
+		MaxAggregationInterval: pulumi.Int(600),
+		Tags:                   tags(b.v.name + "-flow-log"),
+	}, b.in); err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	return nil
+}
+
+// admin adds the administrators' entry point, when asked for.
+func (b *vpcBuilder) admin() error {
+	switch a := b.args.Admin; {
+	case a == nil:
+		return nil
+	case a.Bastion != nil:
+		return b.v.addBastion(b.ctx, b.v.name+"-bastion", b.ec2Vpc, a.Bastion, b.in)
+	default:
+		return b.v.addConnectEndpoint(b.ctx, b.v.name+"-eice", b.ec2Vpc, b.in)
+	}
+}
+
 // Name is the VPC's name in the stack ("foo").
 func (v *Vpc) Name() string { return v.name }
 
-// HasS3Endpoint reports whether the VPC has an S3 gateway endpoint.
-func (v *Vpc) HasS3Endpoint() bool { return v.hasS3Endpoint }
+// GatewayEndpoint is a gateway VPC endpoint.
+type GatewayEndpoint struct {
+	ID pulumi.StringOutput
+	// PrefixListID is the service's prefix list, for security group rules.
+	PrefixListID pulumi.StringOutput
+}
 
 func newSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc, block netip.Prefix, az, tier string, rt *ec2.RouteTable, in pulumi.ResourceOption) (pulumi.StringOutput, error) {
 	s, err := ec2.NewSubnet(ctx, name, &ec2.SubnetArgs{
@@ -443,17 +494,4 @@ func S3EndpointPolicy(region string, writable []string) (string, error) {
 		})
 	}
 	return policy.Of(s...).JSON()
-}
-
-// natGateways is how many NAT gateways a NAT mode means in azs AZs.
-func natGateways(mode string, azs int) (int, bool) {
-	switch mode {
-	case config.NatNone:
-		return 0, true
-	case config.NatSingle:
-		return 1, true
-	case config.NatOnePerAz:
-		return azs, true
-	}
-	return 0, false
 }

@@ -10,12 +10,13 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/internal-alb/internal-alb/alb"
 	"github.com/internal-alb/internal-alb/internal/ipam"
+	"github.com/internal-alb/internal-alb/network"
 )
 
 var (
 	vpcNameRe    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,19}$`)
-	albNameRe    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$`)
 	dnsLabelRe   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 	lambdaNameRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 )
@@ -51,8 +52,10 @@ func (c Config) Validate() error {
 		} else {
 			names[v.Name] = key
 		}
-		if v.Nat != "" && !validNat(v.Nat) {
-			bad("%s.nat: %q is not one of none, single, onePerAz", key, v.Nat)
+		if v.Nat != "" {
+			if err := network.OneOf(v.Nat, network.NatModes); err != nil {
+				bad("%s.nat: %q %v", key, v.Nat, err)
+			}
 		}
 		p, err := ipam.ParseIPv4Cidr(v.Cidr)
 		if err != nil {
@@ -85,25 +88,20 @@ func (c Config) Validate() error {
 	if c.SubnetPrefixLength < 17 || c.SubnetPrefixLength > 28 {
 		bad("%s: %d must be between 17 and 28", Key("subnetPrefixLength"), c.SubnetPrefixLength)
 	}
-	if !validNat(c.NatMode) {
-		bad("%s: %q is not one of none, single, onePerAz", Key("natMode"), c.NatMode)
+	if err := network.OneOf(c.NatMode, network.NatModes); err != nil {
+		bad("%s: %q %v", Key("natMode"), c.NatMode, err)
 	}
-	if c.Connectivity != Peering && c.Connectivity != TransitGateway {
-		bad("%s: %q is not one of peering, transitGateway", Key("connectivity"), c.Connectivity)
+	if err := network.OneOf(c.Connectivity, network.Connectivities); err != nil {
+		bad("%s: %q %v", Key("connectivity"), c.Connectivity, err)
 	}
 
 	// Admin access.
-	switch c.AdminAccess {
-	case AdminBastion:
-		if len(c.AdminCidrs) == 0 {
-			bad("%s: [] is empty but %s is %s; list the CIDRs allowed to SSH to the bastions, or set %s to %s or %s", Key("adminCidrs"), Key("adminAccess"), AdminBastion, Key("adminAccess"), AdminInstanceConnectEndpoint, AdminNone)
-		}
-	case AdminInstanceConnectEndpoint, AdminNone:
-		if len(c.AdminCidrs) > 0 {
-			bad("%s: %v is set but %s is %s, which has no bastion to admit them; remove the key or set %s to %s", Key("adminCidrs"), c.AdminCidrs, Key("adminAccess"), c.AdminAccess, Key("adminAccess"), AdminBastion)
-		}
-	default:
-		bad("%s: %q is not one of %s, %s, %s", Key("adminAccess"), c.AdminAccess, AdminBastion, AdminInstanceConnectEndpoint, AdminNone)
+	if err := network.OneOf(c.AdminAccess, network.AdminAccesses); err != nil {
+		bad("%s: %q %v", Key("adminAccess"), c.AdminAccess, err)
+	} else if c.AdminAccess == network.AdminBastion && len(c.AdminCidrs) == 0 {
+		bad("%s: [] is empty but %s is %s; list the CIDRs allowed to SSH to the bastions, or set %s to %s or %s", Key("adminCidrs"), Key("adminAccess"), network.AdminBastion, Key("adminAccess"), network.AdminInstanceConnectEndpoint, network.AdminNone)
+	} else if c.AdminAccess != network.AdminBastion && len(c.AdminCidrs) > 0 {
+		bad("%s: %v is set but %s is %s, which has no bastion to admit them; remove the key or set %s to %s", Key("adminCidrs"), c.AdminCidrs, Key("adminAccess"), c.AdminAccess, Key("adminAccess"), network.AdminBastion)
 	}
 	for i, s := range c.AdminCidrs {
 		key := fmt.Sprintf("%s[%d]", Key("adminCidrs"), i)
@@ -117,8 +115,8 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.SshPublicKey != "" {
-		if c.AdminAccess == AdminNone {
-			bad("%s is set but %s is %s, so no one could use it; remove the key or choose another %s", Key("sshPublicKey"), Key("adminAccess"), AdminNone, Key("adminAccess"))
+		if c.AdminAccess == network.AdminNone {
+			bad("%s is set but %s is %s, so no one could use it; remove the key or choose another %s", Key("sshPublicKey"), Key("adminAccess"), network.AdminNone, Key("adminAccess"))
 		} else if strings.Contains(c.SshPublicKey, "PRIVATE KEY") {
 			bad("%s holds a private key; remove it from the stack file (and consider that key exposed), then give the public half: one line of a *.pub file", Key("sshPublicKey"))
 		} else if _, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(c.SshPublicKey)); err != nil || len(strings.TrimSpace(string(rest))) > 0 {
@@ -130,13 +128,8 @@ func (c Config) Validate() error {
 	if c.InstanceType == "" {
 		bad("%s: \"\" must name an EC2 instance type", Key("instanceType"))
 	}
-	switch {
-	case len(c.AlbName) == 0 || len(c.AlbName) > 32:
-		bad("%s: %q must be 1-32 characters", Key("albName"), c.AlbName)
-	case !albNameRe.MatchString(c.AlbName):
-		bad("%s: %q may hold only letters, digits and hyphens, and must not start or end with a hyphen", Key("albName"), c.AlbName)
-	case strings.HasPrefix(c.AlbName, "internal-"):
-		bad("%s: %q must not start with \"internal-\"", Key("albName"), c.AlbName)
+	if err := alb.CheckName(c.AlbName); err != nil {
+		bad("%s: %q %v", Key("albName"), c.AlbName, err)
 	}
 	if c.WebCount < 1 {
 		bad("%s: %d must be at least 1", Key("webCount"), c.WebCount)
@@ -171,8 +164,6 @@ func shorten(s string) string {
 	}
 	return s
 }
-
-func validNat(m string) bool { return m == NatNone || m == NatSingle || m == NatOnePerAz }
 
 func validDomain(name string) bool {
 	if len(name) > 253 {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -37,9 +36,9 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 		return 2
 	}
 	fail := func(err error) int {
-		msg := err.Error()
-		if i := strings.Index(msg, "\ncode:"); i > 0 {
-			msg = msg[:i] + " (the engine's output is above)" // auto repeats all of it
+		msg, cut := localrun.Short(err)
+		if cut {
+			msg += " (the engine's output is above)" // auto repeats all of it
 		}
 		fmt.Fprintf(stderr, "local %s: %s\n", op, msg)
 		return 1

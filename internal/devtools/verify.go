@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/internal/plan"
+	"github.com/internal-alb/internal-alb/network"
 	"github.com/internal-alb/internal-alb/verify"
 )
 
@@ -22,8 +22,8 @@ var Variants = []struct {
 	Label     string
 	Overrides map[string]string
 }{
-	{"transitGateway", map[string]string{"internal-alb:connectivity": config.TransitGateway}},
-	{"onePerAz NAT", map[string]string{"internal-alb:natMode": config.NatOnePerAz}},
+	{"transitGateway", map[string]string{"internal-alb:connectivity": string(network.ByTransitGateway)}},
+	{"onePerAz NAT", map[string]string{"internal-alb:natMode": string(network.NatOnePerAz)}},
 }
 
 func verifyCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) int {
@@ -69,7 +69,7 @@ func verifyCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) 
 			labels := []string{*stack}
 			costs := []verify.CostReport{*report.Cost}
 			for _, v := range Variants {
-				vg, err := plan.Run(program, plan.Options{Stack: *stack, Config: merge(cfgMap, v.Overrides)})
+				vg, err := plan.Run(program, plan.Options{Stack: *stack, Config: plan.Merge(cfgMap, v.Overrides)})
 				if err != nil {
 					fmt.Fprintf(stderr, "verify: variant %s: %v\n", v.Label, err)
 					return 1
@@ -119,12 +119,6 @@ func lookup(m map[string]string) config.Lookup {
 		v, ok := m[config.Key(key)]
 		return v, ok
 	}
-}
-
-func merge(a, b map[string]string) map[string]string {
-	m := maps.Clone(a)
-	maps.Copy(m, b)
-	return m
 }
 
 // VerifyOptions are the verifier's options for a stack config: who must

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -19,6 +20,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/internal-alb/internal-alb/internal/plan"
 )
 
 // Env is the bootstrapped toolchain.
@@ -122,7 +125,7 @@ func (e *Env) Stack(ctx context.Context, program pulumi.RunFunc, o StackOptions)
 	if prev, err := workspace.LoadProjectStack(sink, project, filepath.Join(o.WorkDir, "Pulumi."+o.Name+".yaml")); err == nil {
 		settings.EncryptionSalt = prev.EncryptionSalt
 	}
-	for k, v := range merge(EmulatorConfig(), o.Overrides) {
+	for k, v := range plan.Merge(EmulatorConfig(), o.Overrides) {
 		key, err := config.ParseKey(k)
 		if err != nil {
 			return auto.Stack{}, fmt.Errorf("config key %q: %w", k, err)
@@ -144,7 +147,7 @@ func (e *Env) Stack(ctx context.Context, program pulumi.RunFunc, o StackOptions)
 		auto.Stacks(map[string]workspace.ProjectStack{o.Name: *settings}),
 		auto.PulumiHome(e.PulumiHome),
 		auto.Pulumi(e.Command),
-		auto.EnvVars(merge(EmulatorEnv(o.Endpoint), map[string]string{
+		auto.EnvVars(plan.Merge(EmulatorEnv(o.Endpoint), map[string]string{
 			"PULUMI_BACKEND_URL":                          "file://" + o.StateDir,
 			"PULUMI_CONFIG_PASSPHRASE":                    "local-emulator",
 			"PULUMI_SKIP_UPDATE_CHECK":                    "true",
@@ -165,13 +168,13 @@ func (e *Env) RemoveState(o StackOptions) error {
 	return nil
 }
 
-func merge(a, b map[string]string) map[string]string {
-	m := map[string]string{}
-	for k, v := range a {
-		m[k] = v
+// Short is an engine error without the engine's whole output, which the
+// Automation API appends after "\ncode:" (it is printed or logged anyway),
+// and whether anything was cut.
+func Short(err error) (string, bool) {
+	s := err.Error()
+	if i := strings.Index(s, "\ncode:"); i > 0 {
+		return s[:i], true
 	}
-	for k, v := range b {
-		m[k] = v
-	}
-	return m
+	return s, false
 }

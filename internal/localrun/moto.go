@@ -141,9 +141,7 @@ type Server struct {
 	URL string
 	// Fresh is true when the server was started now, so it holds no state
 	// of earlier runs.
-	Fresh bool
-	// Own is false for LOCAL_AWS_ENDPOINT, which is never started or reset.
-	Own     bool
+	Fresh   bool
 	LogFile string
 }
 
@@ -163,7 +161,7 @@ func (e *Env) EnsureServer(ctx context.Context) (*Server, error) {
 	pidFile, urlFile, logFile := e.serverFiles()
 	if b, err := os.ReadFile(urlFile); err == nil {
 		if url := strings.TrimSpace(string(b)); Alive(url) {
-			return &Server{URL: url, Own: true, LogFile: logFile}, nil
+			return &Server{URL: url, LogFile: logFile}, nil
 		}
 	}
 	m, err := StartMoto(ctx, e.Repo, logFile, true)
@@ -176,7 +174,7 @@ func (e *Env) EnsureServer(ctx context.Context) (*Server, error) {
 	if err := os.WriteFile(urlFile, []byte(m.URL), 0o644); err != nil {
 		return nil, err
 	}
-	return &Server{URL: m.URL, Fresh: true, Own: true, LogFile: logFile}, nil
+	return &Server{URL: m.URL, Fresh: true, LogFile: logFile}, nil
 }
 
 // StopServer stops the background server EnsureServer started, if any.

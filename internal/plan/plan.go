@@ -5,6 +5,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -122,4 +123,15 @@ func archive(v resource.PropertyValue) any {
 		}
 	}
 	return map[string]any{"archive": files}
+}
+
+// Merge returns cfg with overrides applied, leaving both as they are: the
+// one way tests and tools derive a stack's variants.
+func Merge(cfg, overrides map[string]string) map[string]string {
+	m := maps.Clone(cfg)
+	if m == nil {
+		m = map[string]string{}
+	}
+	maps.Copy(m, overrides)
+	return m
 }

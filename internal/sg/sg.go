@@ -43,15 +43,15 @@ func PrefixList(id pulumi.StringInput) Peer { return Peer{PrefixList: id} }
 
 // AllowIn admits TCP port from peer into group.
 func AllowIn(ctx *pulumi.Context, name string, group pulumi.StringInput, port int, peer Peer, description string, opts ...pulumi.ResourceOption) error {
-	args := &vpc.SecurityGroupIngressRuleArgs{
-		SecurityGroupId: group,
-		IpProtocol:      pulumi.String("tcp"),
-		FromPort:        pulumi.Int(port),
-		ToPort:          pulumi.Int(port),
-		Description:     pulumi.String(description),
-		Tags:            pulumi.StringMap{"Name": pulumi.String(name)},
+	r, err := rule(name, group, port, peer, description)
+	if err != nil {
+		return err
 	}
-	args.CidrIpv4, args.ReferencedSecurityGroupId, args.PrefixListId = peer.inputs()
+	args := &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId: r.group, IpProtocol: r.protocol, FromPort: r.port, ToPort: r.port,
+		Description: r.description, Tags: r.tags,
+		CidrIpv4: r.cidr, ReferencedSecurityGroupId: r.referenced, PrefixListId: r.prefixList,
+	}
 	if _, err := vpc.NewSecurityGroupIngressRule(ctx, name, args, opts...); err != nil {
 		return fmt.Errorf("ingress rule %s: %w", name, err)
 	}
@@ -60,28 +60,45 @@ func AllowIn(ctx *pulumi.Context, name string, group pulumi.StringInput, port in
 
 // AllowOut lets group send TCP port to peer.
 func AllowOut(ctx *pulumi.Context, name string, group pulumi.StringInput, port int, peer Peer, description string, opts ...pulumi.ResourceOption) error {
-	args := &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId: group,
-		IpProtocol:      pulumi.String("tcp"),
-		FromPort:        pulumi.Int(port),
-		ToPort:          pulumi.Int(port),
-		Description:     pulumi.String(description),
-		Tags:            pulumi.StringMap{"Name": pulumi.String(name)},
+	r, err := rule(name, group, port, peer, description)
+	if err != nil {
+		return err
 	}
-	args.CidrIpv4, args.ReferencedSecurityGroupId, args.PrefixListId = peer.inputs()
+	args := &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: r.group, IpProtocol: r.protocol, FromPort: r.port, ToPort: r.port,
+		Description: r.description, Tags: r.tags,
+		CidrIpv4: r.cidr, ReferencedSecurityGroupId: r.referenced, PrefixListId: r.prefixList,
+	}
 	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name, args, opts...); err != nil {
 		return fmt.Errorf("egress rule %s: %w", name, err)
 	}
 	return nil
 }
 
-func (p Peer) inputs() (cidr, group, prefixList pulumi.StringPtrInput) {
-	switch {
-	case p.Cidr != "":
-		return pulumi.StringPtr(p.Cidr), nil, nil
-	case p.Group != nil:
-		return nil, p.Group.ToStringOutput().ToStringPtrOutput(), nil
-	default:
-		return nil, nil, p.PrefixList.ToStringOutput().ToStringPtrOutput()
+// ruleInputs are what an ingress and an egress rule share: the two
+// resource types differ only in their args' type.
+type ruleInputs struct {
+	group                        pulumi.StringInput
+	protocol, description        pulumi.String
+	port                         pulumi.Int
+	tags                         pulumi.StringMap
+	cidr, referenced, prefixList pulumi.StringPtrInput
+}
+
+func rule(name string, group pulumi.StringInput, port int, peer Peer, description string) (ruleInputs, error) {
+	r := ruleInputs{
+		group: group, protocol: "tcp", port: pulumi.Int(port), description: pulumi.String(description),
+		tags: pulumi.StringMap{"Name": pulumi.String(name)},
 	}
+	switch {
+	case peer.Cidr != "":
+		r.cidr = pulumi.StringPtr(peer.Cidr)
+	case peer.Group != nil:
+		r.referenced = peer.Group.ToStringOutput().ToStringPtrOutput()
+	case peer.PrefixList != nil:
+		r.prefixList = peer.PrefixList.ToStringOutput().ToStringPtrOutput()
+	default:
+		return r, fmt.Errorf("rule %s: the peer has no CIDR, group or prefix list", name)
+	}
+	return r, nil
 }

@@ -1,6 +1,6 @@
-// Package pulumix holds the small conversions between Pulumi's input and
+// Package inputs holds the small conversions between Pulumi's input and
 // output types that every component needs.
-package pulumix
+package inputs
 
 import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -13,8 +13,8 @@ func StringArray[T pulumi.StringInput](xs []T) pulumi.StringArray {
 	return a
 }
 
-// Inputs turns a slice of string outputs into a slice of string inputs.
-func Inputs(outs []pulumi.StringOutput) []pulumi.StringInput {
+// FromOutputs turns a slice of string outputs into a slice of string inputs.
+func FromOutputs(outs []pulumi.StringOutput) []pulumi.StringInput {
 	in := make([]pulumi.StringInput, len(outs))
 	for i, o := range outs {
 		in[i] = o

@@ -1,0 +1,113 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// KeySpec declares one stack config key. Its Go type and default are those
+// of the Config field it fills; Type is how Pulumi.yaml declares it.
+type KeySpec struct {
+	Name        string
+	Type        string // string, integer, boolean or array; "" for objects (Pulumi.yaml has no type for them)
+	Description string
+	field       func(c *Config) any // the field's address
+}
+
+// Keys are the stack's config keys, in the order Pulumi.yaml and the README
+// list them. Adding a key here, with its Config field and default, is the
+// whole change: the tests then ask for its Pulumi.yaml and README entries.
+var Keys = []KeySpec{
+	{"serviceVpc", "", "The VPC of the ALB and its web servers ({name, cidr, nat?}).", func(c *Config) any { return &c.ServiceVpc }},
+	{"consumerVpcs", "", "The VPCs whose clients reach the ALB (list of {name, cidr, nat?}).", func(c *Config) any { return &c.ConsumerVpcs }},
+	{"azCount", "integer", "Availability Zones per VPC (the first N available), at least 2.", func(c *Config) any { return &c.AzCount }},
+	{"subnetPrefixLength", "integer", "Prefix length of every subnet.", func(c *Config) any { return &c.SubnetPrefixLength }},
+	{"natMode", "string", "NAT gateways per VPC - none, single or onePerAz.", func(c *Config) any { return &c.NatMode }},
+	{"s3GatewayEndpoint", "boolean", "An S3 gateway endpoint on every private route table.", func(c *Config) any { return &c.S3GatewayEndpoint }},
+	{"connectivity", "string", "How consumer VPCs reach the service VPC - peering or transitGateway.", func(c *Config) any { return &c.Connectivity }},
+	{"adminAccess", "string", "How administrators reach the instances over SSH - bastion (a public bastion per VPC), instanceConnectEndpoint (an EC2 Instance Connect Endpoint per VPC, no public address) or none.", func(c *Config) any { return &c.AdminAccess }},
+	{"adminCidrs", "array", "CIDRs allowed to SSH to the bastions (required when adminAccess is bastion; public blocks /16 or narrower).", func(c *Config) any { return &c.AdminCidrs }},
+	{"allowSshFromAnywhere", "boolean", "Allow public blocks broader than /16, up to 0.0.0.0/0, in adminCidrs.", func(c *Config) any { return &c.AllowSshFromAnywhere }},
+	{"sshPublicKey", "string", "An OpenSSH public key, installed on every instance as an EC2 key pair; without it the bastion commands push your key with EC2 Instance Connect.", func(c *Config) any { return &c.SshPublicKey }},
+	{"instanceType", "string", "Instance type of the bastions, web servers and clients.", func(c *Config) any { return &c.InstanceType }},
+	{"albName", "string", "The internal ALB's name (at most 32 characters).", func(c *Config) any { return &c.AlbName }},
+	{"webCount", "integer", "Web servers behind the ALB, spread over the AZs.", func(c *Config) any { return &c.WebCount }},
+	{"zoneName", "string", "The private hosted zone.", func(c *Config) any { return &c.ZoneName }},
+	{"recordName", "string", "The ALB's record in the zone.", func(c *Config) any { return &c.RecordName }},
+	{"endpointPerAz", "boolean", "Put the Lambda interface endpoint in every AZ, not only the clients' AZ.", func(c *Config) any { return &c.EndpointPerAz }},
+	{"lambdaName", "string", "The Lambda function's name.", func(c *Config) any { return &c.LambdaName }},
+	{"lambdaRuntime", "string", "The Lambda function's Node.js runtime.", func(c *Config) any { return &c.LambdaRuntime }},
+	{"logRetentionDays", "integer", "Retention of the function's log group, in days.", func(c *Config) any { return &c.LogRetentionDays }},
+	{"logs", "boolean", "A private log bucket with VPC flow logs of every VPC and the ALB's access logs.", func(c *Config) any { return &c.Logs }},
+	{"logExpirationDays", "integer", "Days after which objects in the log bucket expire.", func(c *Config) any { return &c.LogExpirationDays }},
+}
+
+// retired keys, each with what to set instead.
+var retired = map[string]string{
+	"bastion": "set " + Key("adminAccess") + " to bastion, instanceConnectEndpoint or none instead",
+}
+
+// KeyNamed returns the spec of a key.
+func KeyNamed(name string) (KeySpec, bool) {
+	for _, k := range Keys {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return KeySpec{}, false
+}
+
+// Default returns the key's default value ("" for none), as a stack file
+// would write it: scalars as text, objects and lists as JSON.
+func (k KeySpec) Default() (string, bool) {
+	c := Default()
+	v := reflect.ValueOf(k.field(&c)).Elem()
+	if (v.Kind() == reflect.Slice || v.Kind() == reflect.Map) && v.IsNil() {
+		return "", false
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return v.String(), true
+	case reflect.Int, reflect.Bool:
+		return fmt.Sprint(v.Interface()), true
+	}
+	b, err := json.Marshal(v.Interface())
+	if err != nil {
+		panic(err) // the defaults are the program's own values
+	}
+	return string(b), true
+}
+
+// set parses a stack value into the key's field of c.
+func (k KeySpec) set(c *Config, raw string) error {
+	v := reflect.ValueOf(k.field(c)).Elem()
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(raw)
+	case reflect.Int:
+		n, err := strconv.Atoi(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("is not a whole number")
+		}
+		v.SetInt(int64(n))
+	case reflect.Bool:
+		b, err := strconv.ParseBool(strings.TrimSpace(raw))
+		if err != nil {
+			return fmt.Errorf("is not true or false")
+		}
+		v.SetBool(b)
+	default:
+		// Objects and lists replace the default whole.
+		fresh := reflect.New(v.Type())
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(fresh.Interface()); err != nil {
+			return fmt.Errorf("cannot be read: %v", err)
+		}
+		v.Set(fresh.Elem())
+	}
+	return nil
+}
