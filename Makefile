@@ -7,7 +7,7 @@ TOOLS := $(GO) tool -modfile=tools/go.mod
 DEVTOOLS := $(GO) run -tags devtools .
 STACK ?= dev
 
-.PHONY: test unit lint verify bench picture emulator integration figures local local-preview local-destroy local-stop twin
+.PHONY: test unit lint verify bench picture golden emulator integration figures local local-preview local-destroy local-stop twin
 
 ## test: everything CI runs: lint, unit tests, the verifier on the plan, and
 ## the emulator run.
@@ -51,6 +51,12 @@ twin:
 picture:
 	$(DEVTOOLS) verify --stack dev --out docs >/dev/null
 	rm -f docs/topology.dot
+
+## golden: rewrite the golden plans the verifier's and the twin's tests read
+## (verify/fixture/testdata/plan-*.json) from the program; commit them with
+## the change that moved them (TestGoldenPlans fails until then).
+golden:
+	$(GO) test -count=1 -run TestGoldenPlans . -update
 
 ## bench: the plan check's speed (program under mocks + verifier), and the verifier alone.
 bench:

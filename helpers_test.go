@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/netip"
 	"sync"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/internal/ipam"
@@ -102,8 +102,8 @@ func (g tg) rules(t testing.TB) []rule {
 	t.Helper()
 	var out []rule
 	for dir, typ := range map[string]string{
-		"in":  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-		"out": "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+		"in":  awstype.SecurityGroupIngressRule,
+		"out": awstype.SecurityGroupEgressRule,
 	} {
 		for _, r := range g.OfType(typ) {
 			require.Equal(t, "tcp", r.String("ipProtocol"), r.Name)
@@ -176,12 +176,6 @@ func policyDoc(t testing.TB, s string) struct {
 	return doc
 }
 
-func merge(a, b map[string]string) map[string]string {
-	m := maps.Clone(a)
-	maps.Copy(m, b)
-	return m
-}
-
 // runStack runs newStack under mocks with cfg (full keys), hands the outputs
 // to seen, and stores each output's resolved value (as JSON-like values) in
 // values.
@@ -244,3 +238,6 @@ func prefixed(short map[string]string) map[string]string {
 	}
 	return out
 }
+
+// merge is cfg with overrides applied.
+var merge = plan.Merge

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/internal-alb/internal-alb/internal/awstype"
 )
 
 // The log bucket is private, owner-enforced, encrypted with SSE-S3 (the
@@ -14,23 +16,23 @@ import (
 // configured days, and destroy empties it.
 func TestLogBucketIsLocked(t *testing.T) {
 	g := mustPlan(t, nil)
-	b := g.one(t, tBucket)
+	b := g.one(t, awstype.BucketV2)
 	name := b.String("bucket")
 	assert.Equal(t, true, b.Prop("forceDestroy"))
 
-	pab := g.one(t, tBucketPAB)
+	pab := g.one(t, awstype.BucketPublicAccessBlock)
 	assert.Equal(t, name, pab.String("bucket"))
 	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 		assert.Equal(t, true, pab.Prop(k), k)
 	}
-	assert.Equal(t, map[string]any{"objectOwnership": "BucketOwnerEnforced"}, obj(g.one(t, tBucketOwner).Prop("rule")))
+	assert.Equal(t, map[string]any{"objectOwnership": "BucketOwnerEnforced"}, obj(g.one(t, awstype.BucketOwnershipControls).Prop("rule")))
 	assert.Equal(t, []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}}},
-		g.one(t, tBucketSSE).Prop("rules"))
+		g.one(t, awstype.BucketServerSideEncryptionConfigurationV2).Prop("rules"))
 	assert.Equal(t, []any{map[string]any{"id": "expire", "status": "Enabled", "filter": map[string]any{}, "expiration": map[string]any{"days": 90.0}}},
-		g.one(t, tBucketLife).Prop("rules"))
+		g.one(t, awstype.BucketLifecycleConfigurationV2).Prop("rules"))
 
 	short := mustPlan(t, map[string]string{"logExpirationDays": "30"})
-	assert.Equal(t, 30, num(obj(short.one(t, tBucketLife).Prop("rules").([]any)[0])["expiration"].(map[string]any)["days"]))
+	assert.Equal(t, 30, num(obj(short.one(t, awstype.BucketLifecycleConfigurationV2).Prop("rules").([]any)[0])["expiration"].(map[string]any)["days"]))
 }
 
 // The bucket policy, exactly: TLS only for everyone; the flow log service
@@ -38,9 +40,9 @@ func TestLogBucketIsLocked(t *testing.T) {
 // the ALB's logs; nobody else is granted anything.
 func TestLogBucketPolicyIsExact(t *testing.T) {
 	g := mustPlan(t, nil)
-	arn := g.one(t, tBucket).String("arn")
-	pol := g.one(t, tBucketPolicy)
-	assert.Equal(t, g.one(t, tBucket).String("bucket"), pol.String("bucket"))
+	arn := g.one(t, awstype.BucketV2).String("arn")
+	pol := g.one(t, awstype.BucketPolicy)
+	assert.Equal(t, g.one(t, awstype.BucketV2).String("bucket"), pol.String("bucket"))
 	assert.JSONEq(t, fmt.Sprintf(`{"Version":"2012-10-17","Statement":[
 		{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":"s3:*","Resource":["%[1]s","%[1]s/*"],
 		 "Condition":{"Bool":{"aws:SecureTransport":"false"}}},
@@ -56,38 +58,38 @@ func TestLogBucketPolicyIsExact(t *testing.T) {
 // under its own prefix; logs: false removes the bucket and all of them.
 func TestFlowLogsAndAccessLogsIntoTheBucket(t *testing.T) {
 	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers})
-	arn := g.one(t, tBucket).String("arn")
+	arn := g.one(t, awstype.BucketV2).String("arn")
 	var vpcs []string
-	for _, f := range g.OfType(tFlowLog) {
+	for _, f := range g.OfType(awstype.FlowLog) {
 		vpcs = append(vpcs, g.byID(t, f.Prop("vpcId")).Name)
 		assert.Equal(t, "s3", f.String("logDestinationType"))
 		assert.Equal(t, arn+"/flow-logs/", f.String("logDestination"))
 		assert.Equal(t, "ALL", f.String("trafficType"))
-		assert.Contains(t, f.Dependencies, g.one(t, tBucketPolicy).URN, "%s waits for the bucket policy", f.Name)
+		assert.Contains(t, f.Dependencies, g.one(t, awstype.BucketPolicy).URN, "%s waits for the bucket policy", f.Name)
 	}
 	assert.ElementsMatch(t, []string{"foo", "bar", "baz", "qux"}, vpcs)
-	assert.Equal(t, map[string]any{"bucket": g.one(t, tBucket).String("bucket"), "prefix": "alb", "enabled": true},
-		obj(g.one(t, tLB).Prop("accessLogs")))
-	assert.Contains(t, g.one(t, tLB).Dependencies, g.one(t, tBucketPolicy).URN, "the ALB waits for the bucket policy")
+	assert.Equal(t, map[string]any{"bucket": g.one(t, awstype.BucketV2).String("bucket"), "prefix": "alb", "enabled": true},
+		obj(g.one(t, awstype.LoadBalancer).Prop("accessLogs")))
+	assert.Contains(t, g.one(t, awstype.LoadBalancer).Dependencies, g.one(t, awstype.BucketPolicy).URN, "the ALB waits for the bucket policy")
 
 	off := mustPlan(t, map[string]string{"logs": "false"})
-	for _, typ := range []string{tBucket, tBucketPolicy, tFlowLog} {
+	for _, typ := range []string{awstype.BucketV2, awstype.BucketPolicy, awstype.FlowLog} {
 		assert.Empty(t, off.OfType(typ), typ)
 	}
-	assert.Nil(t, off.one(t, tLB).Prop("accessLogs"))
-	assert.Len(t, off.OfType(tProfile), 1, "no web role without a bucket to write to")
+	assert.Nil(t, off.one(t, awstype.LoadBalancer).Prop("accessLogs"))
+	assert.Len(t, off.OfType(awstype.InstanceProfile), 1, "no web role without a bucket to write to")
 }
 
 // The web servers' role may write under web/ of the log bucket, nothing else.
 func TestWebRoleWritesOnlyItsOwnPrefix(t *testing.T) {
 	g := mustPlan(t, nil)
-	arn := g.one(t, tBucket).String("arn")
-	role := g.named(t, tRole, "web-web")
+	arn := g.one(t, awstype.BucketV2).String("arn")
+	role := g.named(t, awstype.Role, "web-web")
 	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ec2.amazonaws.com"}}]}`,
 		role.String("assumeRolePolicy"))
 	assert.JSONEq(t, fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"%s/web/*"}]}`, arn),
-		g.named(t, tRolePol, "web-web-logs").String("policy"))
-	assert.Equal(t, role.String("name"), g.named(t, tProfile, "web-web").String("role"))
+		g.named(t, awstype.RolePolicy, "web-web-logs").String("policy"))
+	assert.Equal(t, role.String("name"), g.named(t, awstype.InstanceProfile, "web-web").String("role"))
 }
 
 // Through the endpoints only what the stack needs passes: the Amazon Linux
@@ -96,13 +98,13 @@ func TestWebRoleWritesOnlyItsOwnPrefix(t *testing.T) {
 // over the Lambda endpoints.
 func TestEndpointPoliciesAreExact(t *testing.T) {
 	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers})
-	arn := g.one(t, tBucket).String("arn")
+	arn := g.one(t, awstype.BucketV2).String("arn")
 	repos := `{"Sid":"AmazonLinuxRepositories","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::al2023-repos-ap-northeast-1-de612dc2/*"}`
 	invoke := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"InvokeThisFunctionOnly","Effect":"Allow",
 		"Principal":{"AWS":"%s"},"Action":"lambda:InvokeFunction","Resource":"%s"}]}`,
-		g.named(t, tRole, "hello-world-invoker").String("arn"), g.one(t, tFunction).String("arn"))
+		g.named(t, awstype.Role, "hello-world-invoker").String("arn"), g.one(t, awstype.Function).String("arn"))
 	n := 0
-	for _, e := range g.OfType(tEndpoint) {
+	for _, e := range g.OfType(awstype.VpcEndpoint) {
 		n++
 		vpc := g.byID(t, e.Prop("vpcId")).Name
 		switch {
@@ -126,7 +128,7 @@ func TestEndpointPoliciesAreExact(t *testing.T) {
 func TestNetworkAclsAreExactlyTheStacksFlows(t *testing.T) {
 	g := mustPlan(t, nil)
 	got := map[string][]string{}
-	for _, a := range g.OfType(tNacl) {
+	for _, a := range g.OfType(awstype.NetworkAcl) {
 		var subnets []string
 		for _, s := range strs(a.Prop("subnetIds")) {
 			subnets = append(subnets, g.byID(t, s).Name)
@@ -187,8 +189,8 @@ func TestNoAclAdmitsAdminPortsFromTheInternet(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			g := mustPlan(t, o)
-			require.NotEmpty(t, g.OfType(tNacl))
-			for _, a := range g.OfType(tNacl) {
+			require.NotEmpty(t, g.OfType(awstype.NetworkAcl))
+			for _, a := range g.OfType(awstype.NetworkAcl) {
 				entries, _ := a.Prop("ingress").([]any)
 				for _, port := range []int{22, 3389} {
 					// The first entry by rule number that matches decides.
@@ -225,9 +227,9 @@ func TestAclQuotaRefusedBeforeAnyResource(t *testing.T) {
 // subnets, never the whole VPC and never the service VPC.
 func TestGroupsAdmitPeersByReference(t *testing.T) {
 	g := mustPlan(t, nil)
-	in := g.named(t, tIngress, "web-alb-http-in-bar-client")
-	assert.Equal(t, g.named(t, tSG, "bar-client").ID, in.String("referencedSecurityGroupId"))
-	assert.Contains(t, in.Dependencies, g.one(t, tPeering).URN, "the reference waits for the peering")
+	in := g.named(t, awstype.SecurityGroupIngressRule, "web-alb-http-in-bar-client")
+	assert.Equal(t, g.named(t, awstype.SecurityGroup, "bar-client").ID, in.String("referencedSecurityGroupId"))
+	assert.Contains(t, in.Dependencies, g.one(t, awstype.VpcPeeringConnection).URN, "the reference waits for the peering")
 
 	tgw := mustPlan(t, map[string]string{"connectivity": "transitGateway"})
 	var got []string
@@ -246,7 +248,7 @@ func TestInstanceConnectEndpointMode(t *testing.T) {
 	o := map[string]string{"adminAccess": "instanceConnectEndpoint", "adminCidrs": "[]"}
 	g := mustPlan(t, o)
 	var vpcs []string
-	for _, e := range g.OfType(tEice) {
+	for _, e := range g.OfType(awstype.InstanceConnectEndpoint) {
 		subnet := g.byID(t, e.Prop("subnetId"))
 		vpc := g.byID(t, subnet.Prop("vpcId")).Name
 		vpcs = append(vpcs, vpc)
@@ -255,7 +257,7 @@ func TestInstanceConnectEndpointMode(t *testing.T) {
 		assert.Equal(t, []string{vpc + "-eice"}, names(t, g, strs(e.Prop("securityGroupIds"))))
 	}
 	assert.ElementsMatch(t, []string{"foo", "bar"}, vpcs)
-	for _, i := range g.OfType(tInstance) {
+	for _, i := range g.OfType(awstype.Instance) {
 		assert.Equal(t, false, i.Prop("associatePublicIpAddress"), i.Name)
 		assert.NotEqual(t, "bastion", obj(i.Prop("tags"))["Role"])
 	}
@@ -282,12 +284,12 @@ func TestInstanceConnectEndpointMode(t *testing.T) {
 // command is plain SSH through the bastion.
 func TestSshPublicKeyBecomesAKeyPair(t *testing.T) {
 	g := mustPlan(t, map[string]string{"sshPublicKey": testPublicKey})
-	kp := g.one(t, tKeyPair)
+	kp := g.one(t, awstype.KeyPair)
 	assert.Equal(t, testPublicKey, kp.String("publicKey"))
-	for _, i := range g.OfType(tInstance) {
+	for _, i := range g.OfType(awstype.Instance) {
 		assert.Equal(t, kp.String("keyName"), i.String("keyName"), i.Name)
 	}
-	assert.Empty(t, mustPlan(t, nil).OfType(tKeyPair), "no key pair unless asked")
+	assert.Empty(t, mustPlan(t, nil).OfType(awstype.KeyPair), "no key pair unless asked")
 
 	values := map[string]any{}
 	_, err := runStack(merge(devConfig(t), map[string]string{"internal-alb:sshPublicKey": testPublicKey}), nil, values)

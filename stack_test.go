@@ -11,65 +11,23 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/graph"
-)
-
-const (
-	tVpc       = "aws:ec2/vpc:Vpc"
-	tSubnet    = "aws:ec2/subnet:Subnet"
-	tRouteTbl  = "aws:ec2/routeTable:RouteTable"
-	tRoute     = "aws:ec2/route:Route"
-	tRtAssoc   = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-	tEndpoint  = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	tSG        = "aws:ec2/securityGroup:SecurityGroup"
-	tDefaultSG = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-	tIngress   = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	tEgress    = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-	tInstance  = "aws:ec2/instance:Instance"
-	tPeering   = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
-	tNat       = "aws:ec2/natGateway:NatGateway"
-	tEip       = "aws:ec2/eip:Eip"
-	tTgw       = "aws:ec2transitgateway/transitGateway:TransitGateway"
-	tTgwAtt    = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
-	tTgwRt     = "aws:ec2transitgateway/routeTable:RouteTable"
-	tTgwAssoc  = "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"
-	tTgwProp   = "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"
-	tLB        = "aws:lb/loadBalancer:LoadBalancer"
-	tTG        = "aws:lb/targetGroup:TargetGroup"
-	tListener  = "aws:lb/listener:Listener"
-	tTGA       = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
-	tZone      = "aws:route53/zone:Zone"
-	tRecord    = "aws:route53/record:Record"
-	tRole      = "aws:iam/role:Role"
-	tRolePol   = "aws:iam/rolePolicy:RolePolicy"
-	tProfile   = "aws:iam/instanceProfile:InstanceProfile"
-	tFunction  = "aws:lambda/function:Function"
-	tLogGroup  = "aws:cloudwatch/logGroup:LogGroup"
-
-	tNacl         = "aws:ec2/networkAcl:NetworkAcl"
-	tFlowLog      = "aws:ec2/flowLog:FlowLog"
-	tKeyPair      = "aws:ec2/keyPair:KeyPair"
-	tEice         = "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint"
-	tBucket       = "aws:s3/bucketV2:BucketV2"
-	tBucketPAB    = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-	tBucketOwner  = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-	tBucketSSE    = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
-	tBucketLife   = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
-	tBucketPolicy = "aws:s3/bucketPolicy:BucketPolicy"
 )
 
 func TestDefaultStackResourceCounts(t *testing.T) {
 	g := mustPlan(t, nil)
 	assert.Equal(t, map[string]int{
-		tVpc: 2, tSubnet: 8, "aws:ec2/internetGateway:InternetGateway": 2,
-		tRouteTbl: 6, tRoute: 2 + 4, tRtAssoc: 8, // internet for 2 public tables; peering both ways in 4 private
-		tEndpoint: 3, tDefaultSG: 2, tSG: 6, tIngress: 7, tEgress: 7,
-		tNacl: 4, tFlowLog: 2, // a network ACL per tier and a flow log per VPC
-		tInstance: 5, tPeering: 1,
-		tLB: 1, tTG: 1, tListener: 1, tTGA: 2,
-		tZone: 1, tRecord: 1,
-		tRole: 3, tRolePol: 3, tProfile: 2, tFunction: 1, tLogGroup: 1, // the web servers' role writes their logs
-		tBucket: 1, tBucketPAB: 1, tBucketOwner: 1, tBucketSSE: 1, tBucketLife: 1, tBucketPolicy: 1,
+		awstype.Vpc: 2, awstype.Subnet: 8, awstype.InternetGateway: 2,
+		awstype.RouteTable: 6, awstype.Route: 2 + 4, awstype.RouteTableAssociation: 8, // internet for 2 public tables; peering both ways in 4 private
+		awstype.VpcEndpoint: 3, awstype.DefaultSecurityGroup: 2, awstype.SecurityGroup: 6, awstype.SecurityGroupIngressRule: 7, awstype.SecurityGroupEgressRule: 7,
+		awstype.NetworkAcl: 4, awstype.FlowLog: 2, // a network ACL per tier and a flow log per VPC
+		awstype.Instance: 5, awstype.VpcPeeringConnection: 1,
+		awstype.LoadBalancer: 1, awstype.TargetGroup: 1, awstype.Listener: 1, awstype.TargetGroupAttachment: 2,
+		awstype.Zone: 1, awstype.Record: 1,
+		awstype.Role: 3, awstype.RolePolicy: 3, awstype.InstanceProfile: 2, awstype.Function: 1, awstype.LogGroup: 1, // the web servers' role writes their logs
+		awstype.BucketV2: 1, awstype.BucketPublicAccessBlock: 1, awstype.BucketOwnershipControls: 1,
+		awstype.BucketServerSideEncryptionConfigurationV2: 1, awstype.BucketLifecycleConfigurationV2: 1, awstype.BucketPolicy: 1,
 	}, g.countByType())
 }
 
@@ -107,7 +65,7 @@ func TestEveryResourceIsParentedToAComponent(t *testing.T) {
 func TestVpcsHaveDnsAndTheirBlocks(t *testing.T) {
 	g := mustPlan(t, nil)
 	cidrs := map[string]string{}
-	for _, v := range g.OfType(tVpc) {
+	for _, v := range g.OfType(awstype.Vpc) {
 		assert.Equal(t, true, v.Prop("enableDnsSupport"), v.Name)
 		assert.Equal(t, true, v.Prop("enableDnsHostnames"), v.Name)
 		cidrs[v.Name] = v.String("cidrBlock")
@@ -118,7 +76,7 @@ func TestVpcsHaveDnsAndTheirBlocks(t *testing.T) {
 func TestSubnetLayoutAcrossLookedUpZones(t *testing.T) {
 	g := mustPlan(t, nil)
 	got := map[string]string{}
-	for _, s := range g.OfType(tSubnet) {
+	for _, s := range g.OfType(awstype.Subnet) {
 		got[s.Name] = s.String("cidrBlock") + " " + s.String("availabilityZone") + " " + obj(s.Prop("tags"))["Tier"].(string)
 		assert.Equal(t, false, s.Prop("mapPublicIpOnLaunch"), s.Name)
 	}
@@ -133,11 +91,11 @@ func TestSubnetLayoutAcrossLookedUpZones(t *testing.T) {
 func TestPublicSubnetsRouteToInternetPrivateOnesDoNot(t *testing.T) {
 	g := mustPlan(t, nil)
 	tier := map[string]string{} // route table id → tier of the subnets associated with it
-	for _, a := range g.OfType(tRtAssoc) {
+	for _, a := range g.OfType(awstype.RouteTableAssociation) {
 		s := g.byID(t, a.Prop("subnetId"))
 		tier[a.String("routeTableId")] = obj(s.Prop("tags"))["Tier"].(string)
 	}
-	for _, r := range g.OfType(tRoute) {
+	for _, r := range g.OfType(awstype.Route) {
 		if r.String("destinationCidrBlock") != "0.0.0.0/0" {
 			continue
 		}
@@ -148,7 +106,7 @@ func TestPublicSubnetsRouteToInternetPrivateOnesDoNot(t *testing.T) {
 
 func TestAlbIsInternalInServicePrivateSubnetsAcrossTwoAZs(t *testing.T) {
 	g := mustPlan(t, nil)
-	lb := g.one(t, tLB)
+	lb := g.one(t, awstype.LoadBalancer)
 	assert.Equal(t, "foo-internal-alb", lb.String("name"))
 	assert.Equal(t, true, lb.Prop("internal"))
 	assert.Equal(t, "application", lb.String("loadBalancerType"))
@@ -169,7 +127,7 @@ func TestAlbIsInternalInServicePrivateSubnetsAcrossTwoAZs(t *testing.T) {
 
 func TestListenerForwardsToTargetGroupOfTheWebServersOn8080(t *testing.T) {
 	g := mustPlan(t, nil)
-	lb, tgrp, l := g.one(t, tLB), g.one(t, tTG), g.one(t, tListener)
+	lb, tgrp, l := g.one(t, awstype.LoadBalancer), g.one(t, awstype.TargetGroup), g.one(t, awstype.Listener)
 	assert.Equal(t, lb.String("arn"), l.String("loadBalancerArn"))
 	assert.Equal(t, 80, num(l.Prop("port")))
 	assert.Equal(t, "HTTP", l.String("protocol"))
@@ -189,7 +147,7 @@ func TestListenerForwardsToTargetGroupOfTheWebServersOn8080(t *testing.T) {
 	assert.Equal(t, 30, num(hc["interval"]))
 
 	var targets []string
-	for _, a := range g.OfType(tTGA) {
+	for _, a := range g.OfType(awstype.TargetGroupAttachment) {
 		assert.Equal(t, tgrp.String("arn"), a.String("targetGroupArn"))
 		assert.Nil(t, a.Prop("port"), "targets take the target group's port")
 		web := g.byID(t, a.Prop("targetId"))
@@ -202,7 +160,7 @@ func TestListenerForwardsToTargetGroupOfTheWebServersOn8080(t *testing.T) {
 func TestWebServersOnePerAzInServicePrivateSubnets(t *testing.T) {
 	g := mustPlan(t, map[string]string{"webCount": "3"})
 	var azs []string
-	for _, i := range g.OfType(tInstance) {
+	for _, i := range g.OfType(awstype.Instance) {
 		if obj(i.Prop("tags"))["Role"] != "web" {
 			continue
 		}
@@ -218,7 +176,7 @@ func TestWebServersOnePerAzInServicePrivateSubnets(t *testing.T) {
 	}
 	sort.Strings(azs)
 	assert.Equal(t, []string{"ap-northeast-1a", "ap-northeast-1a", "ap-northeast-1c"}, azs)
-	assert.Len(t, g.OfType(tTGA), 3)
+	assert.Len(t, g.OfType(awstype.TargetGroupAttachment), 3)
 }
 
 func TestSecurityGroupRulesAreExactlyTheMissionsPaths(t *testing.T) {
@@ -248,7 +206,7 @@ func TestNoIngressFromAnywhereEvenWithManyConsumers(t *testing.T) {
 	for _, r := range g.rules(t) {
 		assert.NotEqual(t, "0.0.0.0/0", r.Peer, r.String())
 	}
-	for _, s := range g.OfType(tSG) {
+	for _, s := range g.OfType(awstype.SecurityGroup) {
 		assert.Nil(t, s.Prop("ingress"), "%s has no inline rules", s.Name)
 		assert.Nil(t, s.Prop("egress"), "%s has no inline rules", s.Name)
 		assert.NotEmpty(t, s.String("description"), s.Name)
@@ -258,7 +216,7 @@ func TestNoIngressFromAnywhereEvenWithManyConsumers(t *testing.T) {
 func TestDefaultSecurityGroupsAreManagedWithNoRules(t *testing.T) {
 	g := mustPlan(t, nil)
 	var vpcs []string
-	for _, d := range g.OfType(tDefaultSG) {
+	for _, d := range g.OfType(awstype.DefaultSecurityGroup) {
 		assert.Nil(t, d.Prop("ingress"), d.Name)
 		assert.Nil(t, d.Prop("egress"), d.Name)
 		vpcs = append(vpcs, g.byID(t, d.Prop("vpcId")).Name)
@@ -268,8 +226,8 @@ func TestDefaultSecurityGroupsAreManagedWithNoRules(t *testing.T) {
 
 func TestInstancesRequireImdsv2AndEncryptedRootVolumes(t *testing.T) {
 	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers, "natMode": "single"})
-	require.Len(t, g.OfType(tInstance), 4+2+3) // bastions, webs, clients
-	for _, i := range g.OfType(tInstance) {
+	require.Len(t, g.OfType(awstype.Instance), 4+2+3) // bastions, webs, clients
+	for _, i := range g.OfType(awstype.Instance) {
 		md := obj(i.Prop("metadataOptions"))
 		assert.Equal(t, "required", md["httpTokens"], i.Name)
 		assert.Equal(t, 1, num(md["httpPutResponseHopLimit"]), i.Name)
@@ -282,7 +240,7 @@ func TestInstancesRequireImdsv2AndEncryptedRootVolumes(t *testing.T) {
 
 func TestOnlyBastionsHavePublicAddressesInPublicSubnets(t *testing.T) {
 	g := mustPlan(t, nil)
-	for _, i := range g.OfType(tInstance) {
+	for _, i := range g.OfType(awstype.Instance) {
 		role := obj(i.Prop("tags"))["Role"]
 		tier := obj(g.byID(t, i.Prop("subnetId")).Prop("tags"))["Tier"]
 		if role == "bastion" {
@@ -297,10 +255,10 @@ func TestOnlyBastionsHavePublicAddressesInPublicSubnets(t *testing.T) {
 
 func TestClientsUseTheInvokerProfile(t *testing.T) {
 	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers})
-	profile := g.named(t, tProfile, "hello-world-invoker")
-	web := g.named(t, tProfile, "web-web")
+	profile := g.named(t, awstype.InstanceProfile, "hello-world-invoker")
+	web := g.named(t, awstype.InstanceProfile, "web-web")
 	var vpcs []string
-	for _, i := range g.OfType(tInstance) {
+	for _, i := range g.OfType(awstype.Instance) {
 		switch obj(i.Prop("tags"))["Role"] {
 		case "client":
 			assert.Equal(t, profile.String("name"), i.String("iamInstanceProfile"), i.Name)
@@ -316,7 +274,7 @@ func TestClientsUseTheInvokerProfile(t *testing.T) {
 
 func TestPrivateZoneAssociatedWithEveryVpcAndAliasesTheAlb(t *testing.T) {
 	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers})
-	z := g.one(t, tZone)
+	z := g.one(t, awstype.Zone)
 	assert.Equal(t, "home", z.String("name"))
 	var vpcs []string
 	for _, v := range z.Prop("vpcs").([]any) {
@@ -325,7 +283,7 @@ func TestPrivateZoneAssociatedWithEveryVpcAndAliasesTheAlb(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"foo", "bar", "baz", "qux"}, vpcs)
 
-	rec, lb := g.one(t, tRecord), g.one(t, tLB)
+	rec, lb := g.one(t, awstype.Record), g.one(t, awstype.LoadBalancer)
 	assert.Equal(t, z.String("zoneId"), rec.String("zoneId"))
 	assert.Equal(t, "alb.home", rec.String("name"))
 	assert.Equal(t, "A", rec.String("type"))
@@ -337,11 +295,11 @@ func TestPrivateZoneAssociatedWithEveryVpcAndAliasesTheAlb(t *testing.T) {
 
 func TestLambdaFunctionFromTheRepoSource(t *testing.T) {
 	g := mustPlan(t, nil)
-	fn := g.one(t, tFunction)
+	fn := g.one(t, awstype.Function)
 	assert.Equal(t, "hello-world", fn.String("name"))
 	assert.Equal(t, "nodejs22.x", fn.String("runtime"))
 	assert.Equal(t, "index.handler", fn.String("handler"))
-	assert.Equal(t, g.named(t, tRole, "hello-world-exec").String("arn"), fn.String("role"))
+	assert.Equal(t, g.named(t, awstype.Role, "hello-world-exec").String("arn"), fn.String("role"))
 	code := obj(fn.Prop("code"))["archive"].(map[string]any)
 	src, ok := code["index.mjs"].(string)
 	require.True(t, ok, "code archive holds index.mjs: %v", code)
@@ -349,7 +307,7 @@ func TestLambdaFunctionFromTheRepoSource(t *testing.T) {
 	assert.Contains(t, src, `JSON.stringify("Hello from Lambda!")`)
 	assert.Contains(t, src, "statusCode: 200")
 
-	lg := g.one(t, tLogGroup)
+	lg := g.one(t, awstype.LogGroup)
 	assert.Equal(t, "/aws/lambda/hello-world", lg.String("name"))
 	assert.Equal(t, 14, num(lg.Prop("retentionInDays")))
 }
@@ -359,7 +317,7 @@ func TestLambdaInterfaceEndpointInEachConsumer(t *testing.T) {
 		t.Run(fmt.Sprintf("endpointPerAz=%v", perAz), func(t *testing.T) {
 			g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers, "endpointPerAz": fmt.Sprint(perAz)})
 			var vpcs []string
-			for _, e := range g.OfType(tEndpoint) {
+			for _, e := range g.OfType(awstype.VpcEndpoint) {
 				if e.String("vpcEndpointType") != "Interface" {
 					continue
 				}
@@ -389,7 +347,7 @@ func TestLambdaInterfaceEndpointInEachConsumer(t *testing.T) {
 func TestS3GatewayEndpointOnEveryPrivateRouteTable(t *testing.T) {
 	g := mustPlan(t, nil)
 	n := 0
-	for _, e := range g.OfType(tEndpoint) {
+	for _, e := range g.OfType(awstype.VpcEndpoint) {
 		if e.String("vpcEndpointType") != "Gateway" {
 			continue
 		}
@@ -405,7 +363,7 @@ func TestS3GatewayEndpointOnEveryPrivateRouteTable(t *testing.T) {
 	assert.Equal(t, 2, n)
 
 	off := mustPlan(t, map[string]string{"s3GatewayEndpoint": "false"})
-	for _, e := range off.OfType(tEndpoint) {
+	for _, e := range off.OfType(awstype.VpcEndpoint) {
 		assert.Equal(t, "Interface", e.String("vpcEndpointType"))
 	}
 	for _, r := range off.rules(t) {
@@ -415,40 +373,40 @@ func TestS3GatewayEndpointOnEveryPrivateRouteTable(t *testing.T) {
 
 func TestInvokerRoleMayInvokeOnlyTheFunction(t *testing.T) {
 	g := mustPlan(t, nil)
-	role := g.named(t, tRole, "hello-world-invoker")
+	role := g.named(t, awstype.Role, "hello-world-invoker")
 	trust := policyDoc(t, role.String("assumeRolePolicy"))
 	require.Len(t, trust.Statement, 1)
 	assert.Equal(t, "2012-10-17", trust.Version)
 	assert.Equal(t, "sts:AssumeRole", trust.Statement[0].Action)
 	assert.Equal(t, map[string]any{"Service": "ec2.amazonaws.com"}, trust.Statement[0].Principal)
 
-	pol := g.named(t, tRolePol, "hello-world-invoke")
+	pol := g.named(t, awstype.RolePolicy, "hello-world-invoke")
 	assert.Equal(t, role.String("name"), pol.String("role"))
 	doc := policyDoc(t, pol.String("policy"))
 	require.Len(t, doc.Statement, 1)
 	assert.Equal(t, "Allow", doc.Statement[0].Effect)
 	assert.Equal(t, "lambda:InvokeFunction", doc.Statement[0].Action)
-	assert.Equal(t, g.one(t, tFunction).String("arn"), doc.Statement[0].Resource)
-	assert.Equal(t, role.String("name"), g.named(t, tProfile, "hello-world-invoker").String("role"))
+	assert.Equal(t, g.one(t, awstype.Function).String("arn"), doc.Statement[0].Resource)
+	assert.Equal(t, role.String("name"), g.named(t, awstype.InstanceProfile, "hello-world-invoker").String("role"))
 }
 
 func TestExecutionRoleOnlyWritesItsOwnLogs(t *testing.T) {
 	g := mustPlan(t, nil)
-	role := g.named(t, tRole, "hello-world-exec")
+	role := g.named(t, awstype.Role, "hello-world-exec")
 	trust := policyDoc(t, role.String("assumeRolePolicy"))
 	assert.Equal(t, map[string]any{"Service": "lambda.amazonaws.com"}, trust.Statement[0].Principal)
-	doc := policyDoc(t, g.named(t, tRolePol, "hello-world-exec-logs").String("policy"))
+	doc := policyDoc(t, g.named(t, awstype.RolePolicy, "hello-world-exec-logs").String("policy"))
 	require.Len(t, doc.Statement, 1)
 	assert.ElementsMatch(t, []any{"logs:CreateLogStream", "logs:PutLogEvents"}, doc.Statement[0].Action)
-	assert.Equal(t, g.one(t, tLogGroup).String("arn")+":*", doc.Statement[0].Resource)
-	for _, p := range g.OfType(tRolePol) {
+	assert.Equal(t, g.one(t, awstype.LogGroup).String("arn")+":*", doc.Statement[0].Resource)
+	for _, p := range g.OfType(awstype.RolePolicy) {
 		assert.NotContains(t, p.String("policy"), `"*"`, "%s has no wildcard action or resource", p.Name)
 	}
 }
 
 func TestNoBastionMeansNoSshAnywhere(t *testing.T) {
 	g := mustPlan(t, map[string]string{"adminAccess": "none", "adminCidrs": "[]"})
-	for _, i := range g.OfType(tInstance) {
+	for _, i := range g.OfType(awstype.Instance) {
 		assert.NotEqual(t, "bastion", obj(i.Prop("tags"))["Role"])
 	}
 	for _, r := range g.rules(t) {
@@ -482,10 +440,10 @@ func TestNatModes(t *testing.T) {
 	for mode, perVpc := range map[string]int{"none": 0, "single": 1, "onePerAz": 2} {
 		t.Run(mode, func(t *testing.T) {
 			g := mustPlan(t, map[string]string{"natMode": mode})
-			assert.Len(t, g.OfType(tNat), 2*perVpc)
-			assert.Len(t, g.OfType(tEip), 2*perVpc)
+			assert.Len(t, g.OfType(awstype.NatGateway), 2*perVpc)
+			assert.Len(t, g.OfType(awstype.Eip), 2*perVpc)
 			natRoutes := map[string]string{} // private route table → NAT
-			for _, r := range g.OfType(tRoute) {
+			for _, r := range g.OfType(awstype.Route) {
 				if r.String("natGatewayId") != "" {
 					assert.Equal(t, "0.0.0.0/0", r.String("destinationCidrBlock"))
 					natRoutes[g.byID(t, r.Prop("routeTableId")).Name] = g.byID(t, r.Prop("natGatewayId")).Name
@@ -499,7 +457,7 @@ func TestNatModes(t *testing.T) {
 				}
 			}
 			assert.Equal(t, want, natRoutes)
-			for _, n := range g.OfType(tNat) {
+			for _, n := range g.OfType(awstype.NatGateway) {
 				assert.Equal(t, "public", obj(g.byID(t, n.Prop("subnetId")).Prop("tags"))["Tier"])
 			}
 		})
@@ -508,14 +466,16 @@ func TestNatModes(t *testing.T) {
 
 func TestNatPerVpcOverride(t *testing.T) {
 	g := mustPlan(t, map[string]string{"serviceVpc": `{"name":"foo","cidr":"10.2.0.0/16","nat":"single"}`})
-	require.Len(t, g.OfType(tNat), 1)
-	assert.Equal(t, "foo-nat-1", g.one(t, tNat).Name)
+	require.Len(t, g.OfType(awstype.NatGateway), 1)
+	assert.Equal(t, "foo-nat-1", g.one(t, awstype.NatGateway).Name)
 }
 
-// route is a cross-VPC route reduced to what the tests compare.
+// crossRoutes lists the graph's routes to another VPC (peering or Transit
+// Gateway) as "<route table> -> <destination>", checking on the way that each
+// peering route uses a connection of its own VPC to the peer's block.
 func crossRoutes(t *testing.T, g tg) []string {
 	var got []string
-	for _, r := range g.OfType(tRoute) {
+	for _, r := range g.OfType(awstype.Route) {
 		dest := r.String("destinationCidrBlock")
 		if dest == "0.0.0.0/0" {
 			continue
@@ -523,7 +483,7 @@ func crossRoutes(t *testing.T, g tg) []string {
 		via := r.String("vpcPeeringConnectionId") + r.String("transitGatewayId")
 		require.NotEmpty(t, via, r.Name)
 		target := g.byID(t, via)
-		if target.Type == tPeering {
+		if target.Type == awstype.VpcPeeringConnection {
 			// The connection must join the route's VPC and the destination's.
 			a, b := g.byID(t, target.Prop("vpcId")), g.byID(t, target.Prop("peerVpcId"))
 			from := g.byID(t, g.byID(t, r.Prop("routeTableId")).Prop("vpcId"))
@@ -565,15 +525,15 @@ func TestCrossVpcRoutesBothWays(t *testing.T) {
 				g := mustPlan(t, o)
 				assert.ElementsMatch(t, wantCrossRoutes(want), crossRoutes(t, g))
 				if mode == "peering" {
-					assert.Len(t, g.OfType(tPeering), len(want), "hub-and-spoke: one connection per consumer")
-					for _, p := range g.OfType(tPeering) {
+					assert.Len(t, g.OfType(awstype.VpcPeeringConnection), len(want), "hub-and-spoke: one connection per consumer")
+					for _, p := range g.OfType(awstype.VpcPeeringConnection) {
 						assert.Equal(t, "foo", g.byID(t, p.Prop("vpcId")).Name)
 						assert.Equal(t, true, p.Prop("autoAccept"))
 					}
-					assert.Empty(t, g.OfType(tTgw))
+					assert.Empty(t, g.OfType(awstype.TransitGateway))
 				} else {
-					assert.Empty(t, g.OfType(tPeering))
-					assert.Len(t, g.OfType(tTgwAtt), len(want)+1)
+					assert.Empty(t, g.OfType(awstype.VpcPeeringConnection))
+					assert.Len(t, g.OfType(awstype.TgwVpcAttachment), len(want)+1)
 				}
 			})
 		}
@@ -582,13 +542,13 @@ func TestCrossVpcRoutesBothWays(t *testing.T) {
 
 func TestTransitGatewayIsHubAndSpoke(t *testing.T) {
 	g := mustPlan(t, map[string]string{"connectivity": "transitGateway", "consumerVpcs": threeConsumers})
-	gw := g.one(t, tTgw)
+	gw := g.one(t, awstype.TransitGateway)
 	assert.Equal(t, "disable", gw.String("autoAcceptSharedAttachments"))
 	assert.Equal(t, "disable", gw.String("defaultRouteTableAssociation"))
 	assert.Equal(t, "disable", gw.String("defaultRouteTablePropagation"))
 
 	attVpc := map[string]string{} // attachment id → VPC name
-	for _, a := range g.OfType(tTgwAtt) {
+	for _, a := range g.OfType(awstype.TgwVpcAttachment) {
 		assert.Equal(t, gw.ID, a.String("transitGatewayId"))
 		vpc := g.byID(t, a.Prop("vpcId")).Name
 		attVpc[a.ID] = vpc
@@ -600,10 +560,10 @@ func TestTransitGatewayIsHubAndSpoke(t *testing.T) {
 	}
 	table := func(r graph.Resource) string { return g.byID(t, r.Prop("transitGatewayRouteTableId")).Name }
 	assoc, props := map[string]string{}, map[string][]string{}
-	for _, a := range g.OfType(tTgwAssoc) {
+	for _, a := range g.OfType(awstype.TgwRouteTableAssociation) {
 		assoc[attVpc[a.String("transitGatewayAttachmentId")]] = table(a)
 	}
-	for _, p := range g.OfType(tTgwProp) {
+	for _, p := range g.OfType(awstype.TgwRouteTablePropagation) {
 		props[table(p)] = append(props[table(p)], attVpc[p.String("transitGatewayAttachmentId")])
 	}
 	assert.Equal(t, map[string]string{"foo": "tgw-hub", "bar": "tgw-spokes", "baz": "tgw-spokes", "qux": "tgw-spokes"}, assoc)
@@ -611,14 +571,14 @@ func TestTransitGatewayIsHubAndSpoke(t *testing.T) {
 	assert.Equal(t, []string{"foo"}, props["tgw-spokes"], "consumers learn only the hub")
 
 	// Every VPC route to the gateway waits for its VPC's attachment.
-	for _, r := range g.OfType(tRoute) {
+	for _, r := range g.OfType(awstype.Route) {
 		if r.String("transitGatewayId") == "" {
 			continue
 		}
 		vpc := g.byID(t, g.byID(t, r.Prop("routeTableId")).Prop("vpcId")).Name
 		var deps []string
 		for _, d := range r.Dependencies {
-			if dr, ok := g.ByURN(d); ok && dr.Type == tTgwAtt {
+			if dr, ok := g.ByURN(d); ok && dr.Type == awstype.TgwVpcAttachment {
 				deps = append(deps, attVpc[dr.ID])
 			}
 		}

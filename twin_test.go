@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/twin"
 	"github.com/internal-alb/internal-alb/verify"
@@ -157,30 +158,30 @@ func twinMutations(t *testing.T) []planMutation {
 	policy := func(action, resource string) string {
 		return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"` + action + `","Resource":"` + resource + `"}]}`
 	}
-	returnDeny := with(def, "aws:ec2/networkAcl:NetworkAcl", "bar-deny-replies", map[string]any{
-		"vpcId": id(tVpc, "bar"), "subnetIds": []any{id(tSubnet, "bar-private-1"), id(tSubnet, "bar-private-2")},
+	returnDeny := with(def, awstype.NetworkAcl, "bar-deny-replies", map[string]any{
+		"vpcId": id(awstype.Vpc, "bar"), "subnetIds": []any{id(awstype.Subnet, "bar-private-1"), id(awstype.Subnet, "bar-private-2")},
 		"ingress": []any{
 			map[string]any{"ruleNo": 100, "action": "deny", "protocol": "tcp", "fromPort": 32768, "toPort": 65535, "cidrBlock": "0.0.0.0/0"},
 			map[string]any{"ruleNo": 200, "action": "allow", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlock": "0.0.0.0/0"}},
 		"egress": []any{map[string]any{"ruleNo": 100, "action": "allow", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlock": "0.0.0.0/0"}},
 	})
-	fn := mustPlan(t, nil).one(t, tFunction).String("arn")
+	fn := mustPlan(t, nil).one(t, awstype.Function).String("arn")
 	return []planMutation{
-		{name: "health check path answers 404", g: mutate(t, def, tTG, "web-web", healthPath),
+		{name: "health check path answers 404", g: mutate(t, def, awstype.TargetGroup, "web-web", healthPath),
 			twinDiffers: map[string]twinDiff{"P2": {false, "the verifier does not run the web server: GET /health answers 404, the targets turn unhealthy (the ALB fails open, so P1 still gets the page)"}}},
-		{name: "user data does not start the server", g: mutate(t, mutate(t, def, tInstance, "web-web1", noStart), tInstance, "web-web2", noStart),
+		{name: "user data does not start the server", g: mutate(t, mutate(t, def, awstype.Instance, "web-web1", noStart), awstype.Instance, "web-web2", noStart),
 			twinDiffers: map[string]twinDiff{
 				"P1": {false, "the verifier does not run user data: nothing listens on 8080, the ALB answers 502"},
 				"P2": {false, "the verifier does not run user data: the health checks are refused"}}},
 		{name: "NACL denies the return range", g: returnDeny},
-		{name: "VPC DNS support off", g: mutate(t, def, tVpc, "bar", set("enableDnsSupport", false))},
-		{name: "peering not accepted", g: mutate(t, def, tPeering, "peering-foo-bar", func(p map[string]any) {
+		{name: "VPC DNS support off", g: mutate(t, def, awstype.Vpc, "bar", set("enableDnsSupport", false))},
+		{name: "peering not accepted", g: mutate(t, def, awstype.VpcPeeringConnection, "peering-foo-bar", func(p map[string]any) {
 			p["autoAccept"] = false
 			p["acceptStatus"] = "pending-acceptance"
 		})},
-		{name: "route to the wrong peering", g: mutate(t, def, tRoute, "peering-foo-bar-to-foo-1", set("vpcPeeringConnectionId", "pcx-0123456789abcdef0"))},
-		{name: "invoke action wrong", g: mutate(t, def, tRolePol, "hello-world-invoke", set("policy", policy("lambda:GetFunction", fn)))},
-		{name: "endpoint group admits another group", g: mutate(t, def, tIngress, "bar-client-lambda-in", set("referencedSecurityGroupId", id(tSG, "bar-bastion")))},
+		{name: "route to the wrong peering", g: mutate(t, def, awstype.Route, "peering-foo-bar-to-foo-1", set("vpcPeeringConnectionId", "pcx-0123456789abcdef0"))},
+		{name: "invoke action wrong", g: mutate(t, def, awstype.RolePolicy, "hello-world-invoke", set("policy", policy("lambda:GetFunction", fn)))},
+		{name: "endpoint group admits another group", g: mutate(t, def, awstype.SecurityGroupIngressRule, "bar-client-lambda-in", set("referencedSecurityGroupId", id(awstype.SecurityGroup, "bar-bastion")))},
 	}
 }
 

@@ -24,7 +24,7 @@ import (
 	"github.com/internal-alb/internal-alb/verify/fixture"
 )
 
-// The crash tests run the twin of the fixture in a child process (this test
+// The crash tests run the twin of the dev plan in a child process (this test
 // binary again, running only TestCrashChild) and kill or interrupt it at
 // chosen moments. A SIGKILLed run leaves namespaces, processes and its state
 // folder behind: Leftovers must remove all of them, and the next Up must

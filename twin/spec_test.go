@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/verify"
 	"github.com/internal-alb/internal-alb/verify/fixture"
@@ -30,6 +31,17 @@ func eniNamed(t *testing.T, s *Spec, name string) *ENI {
 		}
 	}
 	require.FailNowf(t, "no ENI", "%s", name)
+	return nil
+}
+
+func vpcNamed(t *testing.T, s *Spec, name string) *VPCSpec {
+	t.Helper()
+	for _, v := range s.VPCs {
+		if v.Name == name {
+			return v
+		}
+	}
+	require.FailNowf(t, "no VPC", "%s", name)
 	return nil
 }
 
@@ -65,14 +77,16 @@ func routeTo(t *Table, dest string) *RouteSpec {
 	return nil
 }
 
-func TestPlanDefaultFixture(t *testing.T) {
-	s := planOf(t, fixture.Default())
+func TestPlanDevStack(t *testing.T) {
+	dev := fixture.Default()
+	s := planOf(t, dev)
 	require.Len(t, s.VPCs, 2)
-	assert.Equal(t, "10.2.0.2", s.VPCs[0].Resolver.String(), "the resolver is at the VPC's base + 2")
+	foo := vpcNamed(t, s, "foo")
+	assert.Equal(t, "10.2.0.2", foo.Resolver.String(), "the resolver is at the VPC's base + 2")
 
 	// Instances keep their graph addresses; ALB nodes and endpoint ENIs get
 	// picked ones, in their subnets, and the notes say so.
-	web1 := eniNamed(t, s, "foo-web-1")
+	web1 := eniNamed(t, s, "web-web1")
 	assert.Equal(t, "10.2.1.10/24", web1.Addr.String())
 	assert.False(t, web1.Picked)
 	assert.Equal(t, "10.2.1.1", web1.Gateway.String())
@@ -85,7 +99,7 @@ func TestPlanDefaultFixture(t *testing.T) {
 	assert.Equal(t, "10.2.1.254/24", s.LBs[0].Nodes[0].Addr.String(), "the highest address AWS would hand out")
 	assert.Contains(t, strings.Join(s.Notes, "\n"), "the twin picked 10.2.1.254")
 	require.Len(t, s.Lambda, 1)
-	require.Len(t, s.Lambda[0].ENIs, 2, "one endpoint ENI per endpoint subnet")
+	require.Len(t, s.Lambda[0].ENIs, len(fixture.Get(dev, awstype.VpcEndpoint, "hello-world-bar-endpoint").Prop("subnetIds").([]any)), "one endpoint ENI per endpoint subnet")
 
 	// The listener forwards to the group with both web servers on 8080.
 	g := s.LBs[0].Listeners[0].Group
@@ -100,13 +114,14 @@ func TestPlanDefaultFixture(t *testing.T) {
 	assert.Equal(t, "200", g.HCMatcher)
 
 	// Security groups, resolved to addresses: the web servers admit 8080
-	// only from the ALB's nodes; the ALB admits 80 from bar's block.
+	// only from the ALB's nodes; the ALB admits 80 from bar's client group,
+	// that is from the client's address.
 	var nodes []string
 	for _, n := range s.LBs[0].Nodes {
 		nodes = append(nodes, netip.PrefixFrom(n.Addr.Addr(), 32).String())
 	}
 	assert.ElementsMatch(t, nodes, prefixes(web1.Ingress, "tcp", 8080))
-	assert.Equal(t, []string{"10.3.0.0/16"}, prefixes(s.LBs[0].Nodes[0].Ingress, "tcp", 80))
+	assert.Equal(t, []string{"10.3.1.10/32"}, prefixes(s.LBs[0].Nodes[0].Ingress, "tcp", 80))
 	client := eniNamed(t, s, "bar-client")
 	assert.Equal(t, []string{"10.2.0.0/16"}, prefixes(client.Egress, "tcp", 80))
 	assert.Empty(t, prefixes(client.Egress, "tcp", 8081), "nothing else leaves the client")
@@ -132,22 +147,29 @@ func TestPlanDefaultFixture(t *testing.T) {
 	bastion := eniNamed(t, s, "foo-bastion")
 	r = routeTo(tableOf(s, bastion.Table), "0.0.0.0/0")
 	require.NotNil(t, r)
-	assert.Equal(t, s.Internet.Links[0].AName, r.Link)
+	var fooInternet []string // foo's link to the internet (its gateway's)
+	for _, l := range s.Internet.Links {
+		if l.AVPC == foo.ID {
+			fooInternet = append(fooInternet, l.AName)
+		}
+	}
+	assert.Equal(t, []string{r.Link}, fooInternet)
 	assert.False(t, r.Blackhole)
 	assert.Nil(t, routeTo(wt, "0.0.0.0/0"), "the private tables have no internet route (no NAT)")
 }
 
 func TestPlanPeeringNotActive(t *testing.T) {
-	g := fixture.Set(fixture.Default(), "foo-bar", "autoAccept", false)
+	g := fixture.Set(fixture.Default(), awstype.VpcPeeringConnection, "peering-foo-bar", "autoAccept", false)
+	g = fixture.Set(g, awstype.VpcPeeringConnection, "peering-foo-bar", "acceptStatus", "pending-acceptance")
 	s := planOf(t, g)
 	assert.Empty(t, s.Peerings)
-	assert.Contains(t, strings.Join(s.Notes, "\n"), "peering foo-bar is not active")
+	assert.Contains(t, strings.Join(s.Notes, "\n"), "peering peering-foo-bar is not active")
 	client := eniNamed(t, s, "bar-client")
 	assert.Nil(t, routeTo(tableOf(s, client.Table), "10.2.0.0/16"), "no route to an inactive peering")
 }
 
 func TestPlanTransitGateway(t *testing.T) {
-	s := planOf(t, fixture.Build(fixture.Options{TransitGateway: true}))
+	s := planOf(t, fixture.Load(fixture.TransitGateway))
 	require.Len(t, s.TGWs, 1)
 	tg := s.TGWs[0]
 	require.Len(t, tg.Links, 2)
@@ -175,13 +197,18 @@ func TestPlanTransitGateway(t *testing.T) {
 }
 
 func TestPlanNACL(t *testing.T) {
-	g := fixture.Add(fixture.Build(fixture.Options{DefaultNACL: true}), "aws:ec2/networkAcl:NetworkAcl", "foo-private-nacl", map[string]any{"vpcId": "foo-id", "subnetIds": []any{"foo-private-1-id", "foo-private-2-id"},
+	dev := fixture.Default()
+	id := func(typ, name string) string { return fixture.ID(dev, typ, name) }
+	// The plan's subnets back on their VPCs' default NACLs (allow all), but
+	// for one NACL on foo's private subnets.
+	g := fixture.Add(fixture.RemoveType(dev, awstype.NetworkAcl), awstype.NetworkAcl, "foo-private-nacl", map[string]any{"vpcId": id(awstype.Vpc, "foo"),
+		"subnetIds": []any{id(awstype.Subnet, "foo-private-1"), id(awstype.Subnet, "foo-private-2")},
 		"ingress": []any{
 			map[string]any{"ruleNo": 200, "action": "allow", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlock": "0.0.0.0/0"},
 			map[string]any{"ruleNo": 100, "action": "deny", "protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlock": "0.0.0.0/0"}},
 		"egress": []any{map[string]any{"ruleNo": 100, "action": "allow", "protocol": "-1", "fromPort": 0, "toPort": 0, "cidrBlock": "0.0.0.0/0"}}})
 	s := planOf(t, g)
-	foo := s.VPCs[0]
+	foo := vpcNamed(t, s, "foo")
 	require.Len(t, foo.NACLs, 1)
 	n := foo.NACLs[0]
 	require.Len(t, n.Subnets, 2)
@@ -189,25 +216,19 @@ func TestPlanNACL(t *testing.T) {
 	assert.False(t, n.Rules[0].Allow)
 	// Both ALB nodes and the web server of the first subnet are guarded.
 	assert.Len(t, n.Subnets[0].Links, 2)
-	assert.Empty(t, s.VPCs[1].NACLs, "bar keeps the default NACL (allow all)")
+	assert.Empty(t, vpcNamed(t, s, "bar").NACLs, "bar keeps the default NACL (allow all)")
 }
 
 func TestPlanRefusesAGraphWithoutInstances(t *testing.T) {
-	var g graph.Graph
-	for _, r := range fixture.Default() {
-		if r.Type != "aws:ec2/instance:Instance" {
-			g = append(g, r)
-		}
-	}
-	_, err := Plan(verify.BuildModel(g))
+	_, err := Plan(verify.BuildModel(fixture.RemoveType(fixture.Default(), awstype.Instance)))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no EC2 instances")
 }
 
 func TestFirewallRuleset(t *testing.T) {
 	s := planOf(t, fixture.Default())
-	web1 := eniNamed(t, s, "foo-web-1")
-	rs := eniFirewall(web1, s.VPCs[0].Resolver)
+	web1 := eniNamed(t, s, "web-web1")
+	rs := eniFirewall(web1, vpcNamed(t, s, "foo").Resolver)
 	require.Len(t, rs.chains, 2)
 	in, out := rs.chains[0], rs.chains[1]
 	// lo, established, then one accept per peer of each rule: 8080 from
@@ -219,18 +240,21 @@ func TestFirewallRuleset(t *testing.T) {
 }
 
 func TestPlanNamesWhatItDoesNotModel(t *testing.T) {
-	g := fixture.Add(fixture.Default(), "aws:networkfirewall/firewall:Firewall", "inspect", map[string]any{"vpcId": "foo-id"})
-	g = fixture.Add(g, "aws:s3/bucket:Bucket", "logs", map[string]any{})
+	dev := fixture.Default()
+	g := fixture.Add(dev, awstype.NetworkFirewall, "inspect", map[string]any{"vpcId": fixture.ID(dev, awstype.Vpc, "foo")})
+	g = fixture.Add(g, awstype.Bucket, "logs", map[string]any{})
 	notes := strings.Join(planOf(t, g).Notes, "\n")
-	assert.Contains(t, notes, "the twin does not model aws:networkfirewall/firewall:Firewall (1): it may matter to a probe")
-	assert.Contains(t, notes, "the twin does not model aws:s3/bucket:Bucket (1): it does not touch a probe's path")
-	assert.NotContains(t, notes, "aws:cloudwatch/logGroup:LogGroup", "a type left out on purpose is not reported")
+	assert.Contains(t, notes, "the twin does not model "+awstype.NetworkFirewall+" (1): it may matter to a probe")
+	assert.Contains(t, notes, "the twin does not model "+awstype.Bucket+" (1): it does not touch a probe's path")
+	assert.NotContains(t, notes, awstype.LogGroup, "a type left out on purpose is not reported")
 }
 
 // A refreshed state lists a route both in its table's routes and as its
 // own resource: the table gets it once.
 func TestPlanRouteListedTwice(t *testing.T) {
-	g := fixture.Set(fixture.Default(), "bar-private-rt", "routes", []any{map[string]any{"cidrBlock": "10.2.0.0/16", "vpcPeeringConnectionId": "foo-bar-id"}})
+	dev := fixture.Default()
+	g := fixture.Set(dev, awstype.RouteTable, "bar-private-1", "routes", []any{map[string]any{"cidrBlock": "10.2.0.0/16",
+		"vpcPeeringConnectionId": fixture.ID(dev, awstype.VpcPeeringConnection, "peering-foo-bar")}})
 	s := planOf(t, g)
 	client := eniNamed(t, s, "bar-client")
 	n := 0

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/verify/fixture"
 )
@@ -60,22 +61,24 @@ func probe(t *testing.T, tw *Twin, from, cmd string, e Expect) Result {
 	return tw.RunProbe(context.Background(), Probe{Path: "test", From: from, Command: []string{cmd}, Expect: e})
 }
 
-// The fixture's twin: the client reaches the ALB by name and by alb.home,
+// The dev plan's twin: the client reaches the ALB by name and by alb.home,
 // not the web servers directly; the ALB's health checks turn the targets
 // healthy, logged from the nodes' own addresses.
-func TestTwinOnFixture(t *testing.T) {
-	tw := up(t, fixture.Default())
+func TestTwinOnThePlan(t *testing.T) {
+	g := fixture.Default()
+	albDNS := fixture.Get(g, awstype.LoadBalancer, "web").String("dnsName")
+	tw := up(t, g)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	require.NoError(t, tw.WaitHealthy(ctx))
 
 	r := probe(t, tw, "bar-client", "curl -sS "+curlTimeouts+" http://alb.home/ -o /dev/null -w '%{http_code}'", Blocked)
 	assert.Equal(t, "200", strings.TrimSpace(r.Output), r.Outcome)
-	r = probe(t, tw, "bar-client", "curl -sS "+curlTimeouts+" -o /dev/null -w '%{http_code}' http://"+fixture.AlbDNS+"/", Blocked)
+	r = probe(t, tw, "bar-client", "curl -sS "+curlTimeouts+" -o /dev/null -w '%{http_code}' http://"+albDNS+"/", Blocked)
 	assert.Equal(t, "200", strings.TrimSpace(r.Output), r.Outcome)
 	r = probe(t, tw, "bar-client", "curl -sS --connect-timeout 2 http://10.2.1.10:8080/", Blocked)
 	assert.True(t, r.OK, "client straight to web1 must time out: %s %s", r.Outcome, r.Output)
-	r = probe(t, tw, "foo-web-1", "curl -sS "+curlTimeouts+" -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/", Blocked)
+	r = probe(t, tw, "web-web1", "curl -sS "+curlTimeouts+" -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/", Blocked)
 	assert.Equal(t, "200", strings.TrimSpace(r.Output), r.Outcome)
 
 }

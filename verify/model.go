@@ -7,73 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/graph"
-)
-
-// Resource type tokens the model reads.
-const (
-	tVpc             = "aws:ec2/vpc:Vpc"
-	tSubnet          = "aws:ec2/subnet:Subnet"
-	tIgw             = "aws:ec2/internetGateway:InternetGateway"
-	tEip             = "aws:ec2/eip:Eip"
-	tEipAssoc        = "aws:ec2/eipAssociation:EipAssociation"
-	tNat             = "aws:ec2/natGateway:NatGateway"
-	tRouteTable      = "aws:ec2/routeTable:RouteTable"
-	tDefaultRT       = "aws:ec2/defaultRouteTable:DefaultRouteTable"
-	tMainRTAssoc     = "aws:ec2/mainRouteTableAssociation:MainRouteTableAssociation"
-	tRoute           = "aws:ec2/route:Route"
-	tRTAssoc         = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-	tVpce            = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	tSG              = "aws:ec2/securityGroup:SecurityGroup"
-	tSGRule          = "aws:ec2/securityGroupRule:SecurityGroupRule"
-	tSGIngress       = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-	tSGEgress        = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-	tDefaultSG       = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-	tNacl            = "aws:ec2/networkAcl:NetworkAcl"
-	tDefaultNacl     = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
-	tNaclRule        = "aws:ec2/networkAclRule:NetworkAclRule"
-	tNaclAssoc       = "aws:ec2/networkAclAssociation:NetworkAclAssociation"
-	tInstance        = "aws:ec2/instance:Instance"
-	tPeering         = "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"
-	tPeeringAccepter = "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"
-	tTgw             = "aws:ec2transitgateway/transitGateway:TransitGateway"
-	tTgwAttach       = "aws:ec2transitgateway/vpcAttachment:VpcAttachment"
-	tTgwRT           = "aws:ec2transitgateway/routeTable:RouteTable"
-	tTgwAssoc        = "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"
-	tTgwProp         = "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"
-	tTgwRoute        = "aws:ec2transitgateway/route:Route"
-	tLB              = "aws:lb/loadBalancer:LoadBalancer"
-	tALB             = "aws:alb/loadBalancer:LoadBalancer"
-	tTG              = "aws:lb/targetGroup:TargetGroup"
-	tListener        = "aws:lb/listener:Listener"
-	tTGAttach        = "aws:lb/targetGroupAttachment:TargetGroupAttachment"
-	tZone            = "aws:route53/zone:Zone"
-	tZoneAssoc       = "aws:route53/zoneAssociation:ZoneAssociation"
-	tRecord          = "aws:route53/record:Record"
-	tRole            = "aws:iam/role:Role"
-	tRolePolicy      = "aws:iam/rolePolicy:RolePolicy"
-	tRolePolicyAtt   = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-	tPolicy          = "aws:iam/policy:Policy"
-	tProfile         = "aws:iam/instanceProfile:InstanceProfile"
-	tFunction        = "aws:lambda/function:Function"
-	tLogGroup        = "aws:cloudwatch/logGroup:LogGroup"
-	tFlowLog         = "aws:ec2/flowLog:FlowLog"
-	tEbsVolume       = "aws:ebs/volume:Volume"
-	tBucket          = "aws:s3/bucket:Bucket"
-	tBucketV2        = "aws:s3/bucketV2:BucketV2"
-	tBucketPAB       = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-	tBucketOwnership = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
-	tBucketSSE       = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-	tBucketSSEV2     = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
-	tBucketLC        = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-	tBucketLCV2      = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
-	tBucketPolicy    = "aws:s3/bucketPolicy:BucketPolicy"
-	tBucketACL       = "aws:s3/bucketAcl:BucketAcl"
-	tBucketACLV2     = "aws:s3/bucketAclV2:BucketAclV2"
-	tLambdaPerm      = "aws:lambda/permission:Permission"
-	tFunctionURL     = "aws:lambda/functionUrl:FunctionUrl"
-	tKeyPair         = "aws:ec2/keyPair:KeyPair"
-	tEICE            = "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint"
 )
 
 // VPC is a VPC with its DNS attributes.
@@ -388,8 +323,8 @@ type Model struct {
 
 func (m *Model) note(format string, a ...any) { m.Notes = append(m.Notes, fmt.Sprintf(format, a...)) }
 
-// ref returns the id a reference string points to: plan graphs reference by
-// mock id, exports by physical id or ARN.
+// resID is the id other resources name this one by: its mock id in a plan,
+// its physical id in a state export (its URN when it has none).
 func resID(r *graph.Resource) string {
 	if r.ID != "" {
 		return r.ID
@@ -397,7 +332,9 @@ func resID(r *graph.Resource) string {
 	return r.URN
 }
 
-// BuildModel reduces a graph (plan or state export) to the model.
+// BuildModel reduces a graph (plan or state export) to the model, one kind
+// of resource after the other: a kind read later may refer to one read
+// before (a subnet to its VPC, a route to its table, a flow log to its bucket).
 func BuildModel(g graph.Graph) *Model {
 	m := &Model{
 		Graph: g, VPCs: map[string]*VPC{}, Subnets: map[string]*Subnet{}, RTs: map[string]*RouteTable{},
@@ -407,18 +344,51 @@ func BuildModel(g graph.Graph) *Model {
 		Zones: map[string]*Zone{}, Roles: map[string]*Role{}, Profile: map[string]string{}, Logs: map[string]int{},
 		Flows: map[string]bool{}, Buckets: map[string]*Bucket{}, igwIDs: map[string]bool{}, natIDs: map[string]bool{}, tgArn: map[string]string{}, lbArn: map[string]string{},
 	}
-	byType := map[string][]*graph.Resource{}
+	rs := indexByType(g)
+	m.readNetwork(rs)
+	m.readRouteTables(rs)
+	m.readSecurityGroups(rs)
+	m.readNACLs(rs)
+	m.readInstances(rs)
+	m.readPeerings(rs)
+	m.readTransitGateways(rs)
+	m.readLoadBalancers(rs)
+	m.readEndpoints(rs)
+	m.readDNS(rs)
+	m.readIAM(rs)
+	m.readLambda(rs)
+	m.buildBuckets(rs)
+	m.readFlowLogs(rs)
+	m.readAdminAccess(rs)
+	m.Account = m.accountFromArns()
+	m.inferRegion()
+	return m
+}
+
+// resourcesByType indexes a graph's resources by type token, each list in
+// graph order.
+type resourcesByType map[string][]*graph.Resource
+
+func indexByType(g graph.Graph) resourcesByType {
+	rs := resourcesByType{}
 	for i := range g {
 		r := &g[i]
-		byType[r.Type] = append(byType[r.Type], r)
+		rs[r.Type] = append(rs[r.Type], r)
 	}
-	each := func(typ string, f func(r *graph.Resource)) {
-		for _, r := range byType[typ] {
-			f(r)
-		}
-	}
+	return rs
+}
 
-	each(tVpc, func(r *graph.Resource) {
+// each calls f on every resource of the type, in graph order.
+func (rs resourcesByType) each(typ string, f func(r *graph.Resource)) {
+	for _, r := range rs[typ] {
+		f(r)
+	}
+}
+
+// readNetwork reads the VPCs (and their added CIDR blocks), internet and NAT
+// gateways, Elastic IPs and subnets.
+func (m *Model) readNetwork(rs resourcesByType) {
+	rs.each(awstype.Vpc, func(r *graph.Resource) {
 		v := &VPC{ID: resID(r), Name: nameOf(r), Res: r,
 			DNSSupport:   boolOr(prop(r, "enableDnsSupport"), true),
 			DNSHostnames: boolOr(prop(r, "enableDnsHostnames"), false)}
@@ -428,28 +398,28 @@ func BuildModel(g graph.Graph) *Model {
 		m.VPCs[v.ID] = v
 		m.vpcList = append(m.vpcList, v)
 	})
-	each("aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation", func(r *graph.Resource) {
+	rs.each(awstype.VpcIpv4CidrBlockAssociation, func(r *graph.Resource) {
 		if v := m.VPCs[str(r, "vpcId")]; v != nil {
 			if p, ok := parsePrefix(str(r, "cidrBlock")); ok {
 				v.CIDRs = append(v.CIDRs, p)
 			}
 		}
 	})
-	each(tIgw, func(r *graph.Resource) {
+	rs.each(awstype.InternetGateway, func(r *graph.Resource) {
 		m.igwIDs[resID(r)] = true
 		if v := m.VPCs[str(r, "vpcId")]; v != nil {
 			v.IGWs = append(v.IGWs, resID(r))
 		}
 	})
-	each("aws:ec2/internetGatewayAttachment:InternetGatewayAttachment", func(r *graph.Resource) {
+	rs.each(awstype.InternetGatewayAttachment, func(r *graph.Resource) {
 		if v := m.VPCs[str(r, "vpcId")]; v != nil {
 			v.IGWs = append(v.IGWs, str(r, "internetGatewayId"))
 		}
 	})
-	each(tNat, func(r *graph.Resource) { m.natIDs[resID(r)] = true; m.NATs = append(m.NATs, r) })
-	each(tEip, func(r *graph.Resource) { m.EIPs = append(m.EIPs, r) })
+	rs.each(awstype.NatGateway, func(r *graph.Resource) { m.natIDs[resID(r)] = true; m.NATs = append(m.NATs, r) })
+	rs.each(awstype.Eip, func(r *graph.Resource) { m.EIPs = append(m.EIPs, r) })
 
-	each(tSubnet, func(r *graph.Resource) {
+	rs.each(awstype.Subnet, func(r *graph.Resource) {
 		s := &Subnet{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), AZ: str(r, "availabilityZone"),
 			Tier: strings.ToLower(tag(r, "Tier")), MapPublicIP: boolOr(prop(r, "mapPublicIpOnLaunch"), false), Res: r}
 		if s.AZ == "" {
@@ -461,8 +431,12 @@ func BuildModel(g graph.Graph) *Model {
 		}
 		m.Subnets[s.ID] = s
 	})
+}
 
-	// Route tables.
+// readRouteTables reads the route tables and their routes, adds each VPC's
+// local routes and, where the graph manages none, its implicit main table,
+// and gives every subnet its effective table.
+func (m *Model) readRouteTables(rs resourcesByType) {
 	addRoute := func(rt *RouteTable, dest string, entry map[string]any, res string) {
 		p, ok := parsePrefix(dest)
 		if !ok {
@@ -471,7 +445,7 @@ func BuildModel(g graph.Graph) *Model {
 		rt.Routes = append(rt.Routes, m.classifyRoute(p, entry, res))
 	}
 	mainRT := map[string]string{}
-	each(tRouteTable, func(r *graph.Resource) {
+	rs.each(awstype.RouteTable, func(r *graph.Resource) {
 		rt := &RouteTable{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId")}
 		for _, e := range asList(prop(r, "routes")) {
 			em := asMap(e)
@@ -479,7 +453,7 @@ func BuildModel(g graph.Graph) *Model {
 		}
 		m.RTs[rt.ID] = rt
 	})
-	each(tDefaultRT, func(r *graph.Resource) {
+	rs.each(awstype.DefaultRouteTable, func(r *graph.Resource) {
 		rt := &RouteTable{ID: firstNonEmpty(str(r, "defaultRouteTableId"), resID(r)), Name: nameOf(r), VPC: str(r, "vpcId")}
 		for _, e := range asList(prop(r, "routes")) {
 			em := asMap(e)
@@ -490,8 +464,8 @@ func BuildModel(g graph.Graph) *Model {
 			mainRT[rt.VPC] = rt.ID
 		}
 	})
-	each(tMainRTAssoc, func(r *graph.Resource) { mainRT[str(r, "vpcId")] = str(r, "routeTableId") })
-	each(tRoute, func(r *graph.Resource) {
+	rs.each(awstype.MainRouteTableAssociation, func(r *graph.Resource) { mainRT[str(r, "vpcId")] = str(r, "routeTableId") })
+	rs.each(awstype.Route, func(r *graph.Resource) {
 		rt := m.RTs[str(r, "routeTableId")]
 		if rt == nil {
 			m.note("route %s: route table %q not in the graph", r.Name, str(r, "routeTableId"))
@@ -503,6 +477,21 @@ func BuildModel(g graph.Graph) *Model {
 		}
 		addRoute(rt, str(r, "destinationCidrBlock"), em, r.Name)
 	})
+	m.addLocalRoutes(mainRT)
+	for _, s := range m.Subnets {
+		s.RouteTable = mainRT[s.VPC]
+	}
+	rs.each(awstype.RouteTableAssociation, func(r *graph.Resource) {
+		if s := m.Subnets[str(r, "subnetId")]; s != nil {
+			s.RouteTable = str(r, "routeTableId")
+		}
+	})
+}
+
+// addLocalRoutes gives every route table of a VPC the VPC's local routes,
+// and a VPC whose main table the graph does not manage an implicit one
+// (local routes only), which mainRT then names.
+func (m *Model) addLocalRoutes(mainRT map[string]string) {
 	for _, v := range m.vpcList {
 		for _, rt := range m.RTs {
 			if rt.VPC == v.ID {
@@ -521,22 +510,17 @@ func BuildModel(g graph.Graph) *Model {
 			mainRT[v.ID] = id
 		}
 	}
-	for _, s := range m.Subnets {
-		s.RouteTable = mainRT[s.VPC]
-	}
-	each(tRTAssoc, func(r *graph.Resource) {
-		if s := m.Subnets[str(r, "subnetId")]; s != nil {
-			s.RouteTable = str(r, "routeTableId")
-		}
-	})
+}
 
-	// Security groups.
-	each(tSG, func(r *graph.Resource) {
+// readSecurityGroups reads the security groups (the VPCs' default ones too)
+// with their inline rules and their rules as separate resources.
+func (m *Model) readSecurityGroups(rs resourcesByType) {
+	rs.each(awstype.SecurityGroup, func(r *graph.Resource) {
 		sg := &SG{ID: resID(r), Name: firstNonEmpty(str(r, "name"), nameOf(r)), VPC: str(r, "vpcId"), Desc: str(r, "description"), Res: r}
 		m.inlineSGRules(sg, r)
 		m.SGs[sg.ID] = sg
 	})
-	each(tDefaultSG, func(r *graph.Resource) {
+	rs.each(awstype.DefaultSecurityGroup, func(r *graph.Resource) {
 		sg := &SG{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Default: true, Desc: "default VPC security group", Res: r}
 		m.inlineSGRules(sg, r)
 		m.SGs[sg.ID] = sg
@@ -558,29 +542,32 @@ func BuildModel(g graph.Graph) *Model {
 		}
 		addRule(str(r, "securityGroupId"), rule, r.Name)
 	}
-	each(tSGIngress, func(r *graph.Resource) { vpcRule(r, false) })
-	each(tSGEgress, func(r *graph.Resource) { vpcRule(r, true) })
-	each(tSGRule, func(r *graph.Resource) {
+	rs.each(awstype.SecurityGroupIngressRule, func(r *graph.Resource) { vpcRule(r, false) })
+	rs.each(awstype.SecurityGroupEgressRule, func(r *graph.Resource) { vpcRule(r, true) })
+	rs.each(awstype.SecurityGroupRule, func(r *graph.Resource) {
 		base := SGRule{Egress: str(r, "type") == "egress", Proto: normProto(str(r, "protocol")), From: intOr(prop(r, "fromPort"), -1), To: intOr(prop(r, "toPort"), -1),
 			Desc: str(r, "description"), Res: r.Name}
 		for _, rr := range expandRule(base, prop(r, "cidrBlocks"), prop(r, "ipv6CidrBlocks"), asStrings(prop(r, "sourceSecurityGroupId")), boolOr(prop(r, "self"), false), str(r, "securityGroupId"), asStrings(prop(r, "prefixListIds"))) {
 			addRule(str(r, "securityGroupId"), rr, r.Name)
 		}
 	})
+}
 
-	// NACLs. A subnet has exactly one: the one whose subnetIds (or an
-	// association) name it, else the VPC's default NACL — modelled with its
-	// rules when the graph manages it, as allow-all otherwise.
+// readNACLs reads the network ACLs and their entries, and gives every subnet
+// its effective NACL. A subnet has exactly one: the one whose subnetIds (or an
+// association) name it, else the VPC's default NACL — modelled with its
+// rules when the graph manages it, as allow-all otherwise.
+func (m *Model) readNACLs(rs resourcesByType) {
 	var naclOrder []*NACL
 	defaultNacl := map[string]*NACL{} // VPC id → managed default NACL
-	each(tNacl, func(r *graph.Resource) {
+	rs.each(awstype.NetworkAcl, func(r *graph.Resource) {
 		n := &NACL{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds"))}
 		n.Rules = append(n.Rules, inlineNacl(prop(r, "ingress"), false)...)
 		n.Rules = append(n.Rules, inlineNacl(prop(r, "egress"), true)...)
 		m.NACLs[n.ID] = n
 		naclOrder = append(naclOrder, n)
 	})
-	each(tDefaultNacl, func(r *graph.Resource) {
+	rs.each(awstype.DefaultNetworkAcl, func(r *graph.Resource) {
 		n := &NACL{ID: firstNonEmpty(str(r, "defaultNetworkAclId"), resID(r)), Name: nameOf(r), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds")), Default: true}
 		if n.VPC == "" {
 			for _, v := range m.vpcList {
@@ -597,7 +584,7 @@ func BuildModel(g graph.Graph) *Model {
 			defaultNacl[n.VPC] = n
 		}
 	})
-	each(tNaclRule, func(r *graph.Resource) {
+	rs.each(awstype.NetworkAclRule, func(r *graph.Resource) {
 		n := m.NACLs[str(r, "networkAclId")]
 		if n == nil {
 			m.note("NACL rule %s: NACL %q not in the graph (default NACLs are modelled as allow-all)", r.Name, str(r, "networkAclId"))
@@ -608,6 +595,14 @@ func BuildModel(g graph.Graph) *Model {
 		nr.CIDR, _ = parsePrefix(firstNonEmpty(str(r, "cidrBlock"), str(r, "ipv6CidrBlock")))
 		n.Rules = append(n.Rules, nr)
 	})
+	m.assignNACLs(rs, naclOrder, defaultNacl)
+}
+
+// assignNACLs gives every subnet its NACL: the first of order (in graph
+// order) or association that claims it, noting a subnet claimed twice, else
+// its VPC's managed default NACL (from defaults, by VPC id). It sorts each
+// NACL's rules by number.
+func (m *Model) assignNACLs(rs resourcesByType, order []*NACL, defaults map[string]*NACL) {
 	claim := func(n *NACL, sid string) {
 		s := m.Subnets[sid]
 		if s == nil {
@@ -618,37 +613,40 @@ func BuildModel(g graph.Graph) *Model {
 		}
 		s.NACL = n.ID
 	}
-	for _, n := range naclOrder {
+	for _, n := range order {
 		sort.SliceStable(n.Rules, func(i, j int) bool { return n.Rules[i].Num < n.Rules[j].Num })
 		for _, sid := range n.Subnets {
 			claim(n, sid)
 		}
 	}
-	each(tNaclAssoc, func(r *graph.Resource) {
+	rs.each(awstype.NetworkAclAssociation, func(r *graph.Resource) {
 		if n := m.NACLs[str(r, "networkAclId")]; n != nil {
 			n.Subnets = append(n.Subnets, str(r, "subnetId"))
 			claim(n, str(r, "subnetId"))
 		}
 	})
 	for _, s := range m.Subnets {
-		if d := defaultNacl[s.VPC]; d != nil && s.NACL == "" {
+		if d := defaults[s.VPC]; d != nil && s.NACL == "" {
 			s.NACL = d.ID
 		}
 	}
+}
 
-	// Instances and public addresses.
+// readInstances reads the EC2 instances and whether each has a public
+// address (its own, an Elastic IP, or its subnet's default).
+func (m *Model) readInstances(rs resourcesByType) {
 	eipFor := map[string]bool{}
-	each(tEip, func(r *graph.Resource) {
+	rs.each(awstype.Eip, func(r *graph.Resource) {
 		if id := str(r, "instance"); id != "" {
 			eipFor[id] = true
 		}
 	})
-	each(tEipAssoc, func(r *graph.Resource) {
+	rs.each(awstype.EipAssociation, func(r *graph.Resource) {
 		if id := str(r, "instanceId"); id != "" {
 			eipFor[id] = true
 		}
 	})
-	each(tInstance, func(r *graph.Resource) {
+	rs.each(awstype.Instance, func(r *graph.Resource) {
 		in := &Instance{ID: resID(r), Name: firstNonEmpty(tag(r, "Name"), r.Name), Role: strings.ToLower(tag(r, "Role")), Subnet: str(r, "subnetId"),
 			SGs: asStrings(prop(r, "vpcSecurityGroupIds")), Profile: str(r, "iamInstanceProfile"), Type: str(r, "instanceType"), KeyName: str(r, "keyName"), Res: r}
 		if len(in.SGs) == 0 {
@@ -675,22 +673,29 @@ func BuildModel(g graph.Graph) *Model {
 		m.Insts[in.ID] = in
 		m.instList = append(m.instList, in)
 	})
+}
 
-	// Peering.
+// readPeerings reads the VPC peering connections and whether each is active
+// (auto-accepted, or by an accepter).
+func (m *Model) readPeerings(rs resourcesByType) {
 	accepted := map[string]bool{}
-	each(tPeeringAccepter, func(r *graph.Resource) {
+	rs.each(awstype.VpcPeeringConnectionAccepter, func(r *graph.Resource) {
 		if boolOr(prop(r, "autoAccept"), false) || str(r, "acceptStatus") == "active" {
 			accepted[str(r, "vpcPeeringConnectionId")] = true
 		}
 	})
-	each(tPeering, func(r *graph.Resource) {
+	rs.each(awstype.VpcPeeringConnection, func(r *graph.Resource) {
 		p := &Peering{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Peer: str(r, "peerVpcId")}
 		p.Active = boolOr(prop(r, "autoAccept"), false) || str(r, "acceptStatus") == "active" || accepted[p.ID]
 		m.Peers[p.ID] = p
 	})
+}
 
-	// Transit gateway.
-	each(tTgw, func(r *graph.Resource) {
+// readTransitGateways reads the transit gateways, their VPC attachments and
+// route tables: associations, propagations (explicit or through the
+// gateway's default table) and static routes.
+func (m *Model) readTransitGateways(rs resourcesByType) {
+	rs.each(awstype.TransitGateway, func(r *graph.Resource) {
 		t := &TGW{ID: resID(r), Name: nameOf(r), Res: r,
 			AutoAccept:   boolOr(prop(r, "autoAcceptSharedAttachments"), false),
 			DefaultAssoc: boolOr(prop(r, "defaultRouteTableAssociation"), true),
@@ -698,10 +703,10 @@ func BuildModel(g graph.Graph) *Model {
 			SGRef:        boolOr(prop(r, "securityGroupReferencingSupport"), false)}
 		m.TGWs[t.ID] = t
 	})
-	each(tTgwRT, func(r *graph.Resource) {
+	rs.each(awstype.TgwRouteTable, func(r *graph.Resource) {
 		m.TGWRTs[resID(r)] = &TGWRouteTable{ID: resID(r), Name: nameOf(r), TGW: str(r, "transitGatewayId")}
 	})
-	each(tTgwAttach, func(r *graph.Resource) {
+	rs.each(awstype.TgwVpcAttachment, func(r *graph.Resource) {
 		a := &TGWAttachment{ID: resID(r), Name: nameOf(r), TGW: str(r, "transitGatewayId"), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds"))}
 		m.Attachs[a.ID] = a
 		if t := m.TGWs[a.TGW]; t != nil {
@@ -715,17 +720,17 @@ func BuildModel(g graph.Graph) *Model {
 			}
 		}
 	})
-	each(tTgwAssoc, func(r *graph.Resource) {
+	rs.each(awstype.TgwRouteTableAssociation, func(r *graph.Resource) {
 		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
 			t.Assocs = append(t.Assocs, str(r, "transitGatewayAttachmentId"))
 		}
 	})
-	each(tTgwProp, func(r *graph.Resource) {
+	rs.each(awstype.TgwRouteTablePropagation, func(r *graph.Resource) {
 		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
 			t.Props = append(t.Props, str(r, "transitGatewayAttachmentId"))
 		}
 	})
-	each(tTgwRoute, func(r *graph.Resource) {
+	rs.each(awstype.TgwRoute, func(r *graph.Resource) {
 		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
 			p, ok := parsePrefix(str(r, "destinationCidrBlock"))
 			if ok {
@@ -733,30 +738,14 @@ func BuildModel(g graph.Graph) *Model {
 			}
 		}
 	})
+}
 
-	// Load balancers.
-	lb := func(r *graph.Resource) {
-		l := &LoadBalancer{ID: resID(r), Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), DNSName: str(r, "dnsName"), ZoneID: str(r, "zoneId"),
-			Internal: boolOr(prop(r, "internal"), false), DropInvalid: boolOr(prop(r, "dropInvalidHeaderFields"), false),
-			Type: firstNonEmpty(str(r, "loadBalancerType"), "application"), Subnets: asStrings(prop(r, "subnets")), SGs: asStrings(prop(r, "securityGroups")), Res: r}
-		al := asMapOrFirst(prop(r, "accessLogs"))
-		l.AccessLogs = AccessLogs{Enabled: boolOr(al["enabled"], false), Bucket: asString(al["bucket"]), Prefix: asString(al["prefix"])}
-		// A state lists the subnets twice, as subnets and as subnetMappings.
-		for _, sm := range asList(prop(r, "subnetMappings")) {
-			if id := asString(asMap(sm)["subnetId"]); id != "" && !slices.Contains(l.Subnets, id) {
-				l.Subnets = append(l.Subnets, id)
-			}
-		}
-		m.LBs[l.ID] = l
-		m.lbList = append(m.lbList, l)
-		m.lbArn[l.ID] = l.ID
-		if l.ARN != "" {
-			m.lbArn[l.ARN] = l.ID
-		}
-	}
-	each(tLB, lb)
-	each(tALB, lb)
-	each(tTG, func(r *graph.Resource) {
+// readLoadBalancers reads the load balancers, their target groups,
+// listeners and registered targets.
+func (m *Model) readLoadBalancers(rs resourcesByType) {
+	rs.each(awstype.LoadBalancer, m.addLoadBalancer)
+	rs.each(awstype.AlbLoadBalancer, m.addLoadBalancer)
+	rs.each(awstype.TargetGroup, func(r *graph.Resource) {
 		t := &TargetGroup{ID: resID(r), ARN: str(r, "arn"), Name: firstNonEmpty(str(r, "name"), r.Name), VPC: str(r, "vpcId"),
 			Protocol: str(r, "protocol"), Port: intOr(prop(r, "port"), 0), Res: r}
 		hc := asMapOrFirst(prop(r, "healthCheck"))
@@ -767,32 +756,8 @@ func BuildModel(g graph.Graph) *Model {
 			m.tgArn[t.ARN] = t.ID
 		}
 	})
-	each(tListener, func(r *graph.Resource) {
-		l := m.LBs[m.lbArn[str(r, "loadBalancerArn")]]
-		if l == nil {
-			m.note("listener %s: load balancer %q not in the graph", r.Name, str(r, "loadBalancerArn"))
-			return
-		}
-		li := &Listener{Name: r.Name, Port: intOr(prop(r, "port"), 0), Protocol: strings.ToUpper(str(r, "protocol"))}
-		for _, a := range asList(prop(r, "defaultActions")) {
-			am := asMap(a)
-			switch asString(am["type"]) {
-			case "forward":
-				if id := m.tgArn[asString(am["targetGroupArn"])]; id != "" {
-					li.TGs = append(li.TGs, id)
-				}
-				for _, tg := range asList(asMapOrFirst(am["forward"])["targetGroups"]) {
-					if id := m.tgArn[asString(asMap(tg)["arn"])]; id != "" {
-						li.TGs = append(li.TGs, id)
-					}
-				}
-			case "redirect":
-				li.Redirect = true
-			}
-		}
-		l.Listeners = append(l.Listeners, li)
-	})
-	each(tTGAttach, func(r *graph.Resource) {
+	rs.each(awstype.Listener, m.addListener)
+	rs.each(awstype.TargetGroupAttachment, func(r *graph.Resource) {
 		t := m.TGs[m.tgArn[str(r, "targetGroupArn")]]
 		if t == nil {
 			m.note("target group attachment %s: target group %q not in the graph", r.Name, str(r, "targetGroupArn"))
@@ -800,9 +765,62 @@ func BuildModel(g graph.Graph) *Model {
 		}
 		t.Targets = append(t.Targets, Target{ID: str(r, "targetId"), Port: intOr(prop(r, "port"), 0)})
 	})
+}
 
-	// Endpoints.
-	each(tVpce, func(r *graph.Resource) {
+// addLoadBalancer reads a load balancer (lb or alb module) with its access
+// log setting.
+func (m *Model) addLoadBalancer(r *graph.Resource) {
+	l := &LoadBalancer{ID: resID(r), Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), DNSName: str(r, "dnsName"), ZoneID: str(r, "zoneId"),
+		Internal: boolOr(prop(r, "internal"), false), DropInvalid: boolOr(prop(r, "dropInvalidHeaderFields"), false),
+		Type: firstNonEmpty(str(r, "loadBalancerType"), "application"), Subnets: asStrings(prop(r, "subnets")), SGs: asStrings(prop(r, "securityGroups")), Res: r}
+	al := asMapOrFirst(prop(r, "accessLogs"))
+	l.AccessLogs = AccessLogs{Enabled: boolOr(al["enabled"], false), Bucket: asString(al["bucket"]), Prefix: asString(al["prefix"])}
+	// A state lists the subnets twice, as subnets and as subnetMappings.
+	for _, sm := range asList(prop(r, "subnetMappings")) {
+		if id := asString(asMap(sm)["subnetId"]); id != "" && !slices.Contains(l.Subnets, id) {
+			l.Subnets = append(l.Subnets, id)
+		}
+	}
+	m.LBs[l.ID] = l
+	m.lbList = append(m.lbList, l)
+	m.lbArn[l.ID] = l.ID
+	if l.ARN != "" {
+		m.lbArn[l.ARN] = l.ID
+	}
+}
+
+// addListener reads a listener onto its load balancer, with the target
+// groups its default actions forward to.
+func (m *Model) addListener(r *graph.Resource) {
+	l := m.LBs[m.lbArn[str(r, "loadBalancerArn")]]
+	if l == nil {
+		m.note("listener %s: load balancer %q not in the graph", r.Name, str(r, "loadBalancerArn"))
+		return
+	}
+	li := &Listener{Name: r.Name, Port: intOr(prop(r, "port"), 0), Protocol: strings.ToUpper(str(r, "protocol"))}
+	for _, a := range asList(prop(r, "defaultActions")) {
+		am := asMap(a)
+		switch asString(am["type"]) {
+		case "forward":
+			if id := m.tgArn[asString(am["targetGroupArn"])]; id != "" {
+				li.TGs = append(li.TGs, id)
+			}
+			for _, tg := range asList(asMapOrFirst(am["forward"])["targetGroups"]) {
+				if id := m.tgArn[asString(asMap(tg)["arn"])]; id != "" {
+					li.TGs = append(li.TGs, id)
+				}
+			}
+		case "redirect":
+			li.Redirect = true
+		}
+	}
+	l.Listeners = append(l.Listeners, li)
+}
+
+// readEndpoints reads the VPC endpoints (the region from a service name when
+// nothing before gave it).
+func (m *Model) readEndpoints(rs resourcesByType) {
+	rs.each(awstype.VpcEndpoint, func(r *graph.Resource) {
 		e := &Endpoint{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Service: str(r, "serviceName"), Type: firstNonEmpty(str(r, "vpcEndpointType"), "Gateway"),
 			PrivateDNS: boolOr(prop(r, "privateDnsEnabled"), false), Subnets: asStrings(prop(r, "subnetIds")), SGs: asStrings(prop(r, "securityGroupIds")),
 			RouteTables: asStrings(prop(r, "routeTableIds")), Policy: asPolicyString(prop(r, "policy")), PrefixList: str(r, "prefixListId")}
@@ -813,9 +831,11 @@ func BuildModel(g graph.Graph) *Model {
 			}
 		}
 	})
+}
 
-	// DNS.
-	each(tZone, func(r *graph.Resource) {
+// readDNS reads the Route 53 zones, their VPC associations and records.
+func (m *Model) readDNS(rs resourcesByType) {
+	rs.each(awstype.Zone, func(r *graph.Resource) {
 		z := &Zone{ID: firstNonEmpty(str(r, "zoneId"), resID(r)), Name: normName(str(r, "name"))}
 		for _, v := range asList(prop(r, "vpcs")) {
 			z.VPCs = append(z.VPCs, asString(asMap(v)["vpcId"]))
@@ -826,13 +846,13 @@ func BuildModel(g graph.Graph) *Model {
 			m.Zones[resID(r)] = z
 		}
 	})
-	each(tZoneAssoc, func(r *graph.Resource) {
+	rs.each(awstype.ZoneAssociation, func(r *graph.Resource) {
 		if z := m.Zones[str(r, "zoneId")]; z != nil {
 			z.VPCs = append(z.VPCs, str(r, "vpcId"))
 			z.Private = true
 		}
 	})
-	each(tRecord, func(r *graph.Resource) {
+	rs.each(awstype.Record, func(r *graph.Resource) {
 		rec := &Record{Name: normName(str(r, "name")), Zone: str(r, "zoneId"), Type: strings.ToUpper(str(r, "type")), Values: asStrings(prop(r, "records"))}
 		if z := m.Zones[rec.Zone]; z != nil {
 			rec.Zone = z.ID
@@ -853,16 +873,19 @@ func BuildModel(g graph.Graph) *Model {
 		}
 		m.Records = append(m.Records, rec)
 	})
+}
 
-	// IAM.
+// readIAM reads the managed policies, roles with their inline, attached and
+// AWS managed policies, and instance profiles.
+func (m *Model) readIAM(rs resourcesByType) {
 	policies := map[string]string{}
-	each(tPolicy, func(r *graph.Resource) {
+	rs.each(awstype.IamPolicy, func(r *graph.Resource) {
 		policies[resID(r)] = str(r, "policy")
 		if a := str(r, "arn"); a != "" {
 			policies[a] = str(r, "policy")
 		}
 	})
-	each(tRole, func(r *graph.Resource) {
+	rs.each(awstype.Role, func(r *graph.Resource) {
 		ro := &Role{ID: resID(r), Name: firstNonEmpty(str(r, "name"), resID(r)), ARN: str(r, "arn"), Trust: asPolicyString(prop(r, "assumeRolePolicy")), Res: r}
 		for _, ip := range asList(prop(r, "inlinePolicies")) {
 			im := asMap(ip)
@@ -877,14 +900,14 @@ func BuildModel(g graph.Graph) *Model {
 			}
 		}
 	})
-	each(tRolePolicy, func(r *graph.Resource) {
+	rs.each(awstype.RolePolicy, func(r *graph.Resource) {
 		if ro := m.Roles[str(r, "role")]; ro != nil {
 			ro.Policies = append(ro.Policies, PolicyDoc{Name: r.Name, JSON: asPolicyString(prop(r, "policy"))})
 		} else {
 			m.note("role policy %s: role %q not in the graph", r.Name, str(r, "role"))
 		}
 	})
-	each(tRolePolicyAtt, func(r *graph.Resource) {
+	rs.each(awstype.RolePolicyAttachment, func(r *graph.Resource) {
 		ro := m.Roles[str(r, "role")]
 		if ro == nil {
 			return
@@ -896,7 +919,7 @@ func BuildModel(g graph.Graph) *Model {
 			ro.ManagedArns = append(ro.ManagedArns, arn)
 		}
 	})
-	each(tProfile, func(r *graph.Resource) {
+	rs.each(awstype.InstanceProfile, func(r *graph.Resource) {
 		role := str(r, "role")
 		if ro := m.Roles[role]; ro != nil {
 			role = ro.Name
@@ -907,7 +930,12 @@ func BuildModel(g graph.Graph) *Model {
 			}
 		}
 	})
-	each(tFunction, func(r *graph.Resource) {
+}
+
+// readLambda reads the functions, their log groups, permissions (the
+// function's resource policy) and URLs.
+func (m *Model) readLambda(rs resourcesByType) {
+	rs.each(awstype.Function, func(r *graph.Resource) {
 		m.Funcs = append(m.Funcs, &Function{Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), Runtime: str(r, "runtime"), Role: str(r, "role"), Res: r})
 		if m.Region == "" {
 			if parts := strings.Split(str(r, "arn"), ":"); len(parts) > 4 {
@@ -915,9 +943,20 @@ func BuildModel(g graph.Graph) *Model {
 			}
 		}
 	})
-	each(tLogGroup, func(r *graph.Resource) { m.Logs[str(r, "name")] = intOr(prop(r, "retentionInDays"), 0) })
-	m.buildBuckets(each)
-	each(tFlowLog, func(r *graph.Resource) {
+	rs.each(awstype.LogGroup, func(r *graph.Resource) { m.Logs[str(r, "name")] = intOr(prop(r, "retentionInDays"), 0) })
+	rs.each(awstype.LambdaPermission, func(r *graph.Resource) {
+		m.LambdaPerms = append(m.LambdaPerms, &LambdaPermission{Name: r.Name, Function: str(r, "function"), Action: str(r, "action"),
+			Principal: str(r, "principal"), SourceArn: str(r, "sourceArn"), SourceAccount: str(r, "sourceAccount"),
+			PrincipalOrg: str(r, "principalOrgId"), FunctionURLAuthType: str(r, "functionUrlAuthType")})
+	})
+	rs.each(awstype.FunctionUrl, func(r *graph.Resource) {
+		m.FuncURLs = append(m.FuncURLs, &FunctionURL{Name: r.Name, Function: str(r, "functionName"), AuthType: str(r, "authorizationType")})
+	})
+}
+
+// readFlowLogs reads the flow logs (after the buckets they may deliver to).
+func (m *Model) readFlowLogs(rs resourcesByType) {
+	rs.each(awstype.FlowLog, func(r *graph.Resource) {
 		f := &FlowLog{Name: nameOf(r), VPC: str(r, "vpcId"), DestType: firstNonEmpty(str(r, "logDestinationType"), "cloud-watch-logs"),
 			Dest: firstNonEmpty(str(r, "logDestination"), str(r, "logGroupName")), Traffic: str(r, "trafficType")}
 		if f.DestType == "s3" {
@@ -928,18 +967,14 @@ func BuildModel(g graph.Graph) *Model {
 			m.Flows[f.VPC] = true
 		}
 	})
-	each(tLambdaPerm, func(r *graph.Resource) {
-		m.LambdaPerms = append(m.LambdaPerms, &LambdaPermission{Name: r.Name, Function: str(r, "function"), Action: str(r, "action"),
-			Principal: str(r, "principal"), SourceArn: str(r, "sourceArn"), SourceAccount: str(r, "sourceAccount"),
-			PrincipalOrg: str(r, "principalOrgId"), FunctionURLAuthType: str(r, "functionUrlAuthType")})
-	})
-	each(tFunctionURL, func(r *graph.Resource) {
-		m.FuncURLs = append(m.FuncURLs, &FunctionURL{Name: r.Name, Function: str(r, "functionName"), AuthType: str(r, "authorizationType")})
-	})
-	each(tKeyPair, func(r *graph.Resource) {
+}
+
+// readAdminAccess reads the key pairs and EC2 Instance Connect Endpoints.
+func (m *Model) readAdminAccess(rs resourcesByType) {
+	rs.each(awstype.KeyPair, func(r *graph.Resource) {
 		m.KeyPairs = append(m.KeyPairs, &KeyPair{Name: r.Name, KeyName: firstNonEmpty(str(r, "keyName"), resID(r)), PublicKey: str(r, "publicKey")})
 	})
-	each(tEICE, func(r *graph.Resource) {
+	rs.each(awstype.InstanceConnectEndpoint, func(r *graph.Resource) {
 		e := &ConnectEndpoint{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Subnet: str(r, "subnetId"),
 			SGs: asStrings(prop(r, "securityGroupIds")), PreserveClientIP: boolOr(prop(r, "preserveClientIp"), true)}
 		if s := m.Subnets[e.Subnet]; s != nil {
@@ -949,7 +984,11 @@ func BuildModel(g graph.Graph) *Model {
 		}
 		m.EICEs = append(m.EICEs, e)
 	})
-	m.Account = m.accountFromArns()
+}
+
+// inferRegion takes the region from the subnets' zones when no ARN or
+// service name gave it.
+func (m *Model) inferRegion() {
 	if m.Region == "" {
 		for _, s := range m.Subnets {
 			if len(s.AZ) > 1 {
@@ -958,7 +997,6 @@ func BuildModel(g graph.Graph) *Model {
 			}
 		}
 	}
-	return m
 }
 
 func (m *Model) tgwDefaultRT(t *TGW, id string) *TGWRouteTable {
@@ -1184,37 +1222,11 @@ func (m *Model) roleOfInstance(in *Instance) *Role {
 	return m.Roles[rn]
 }
 
-// buildBuckets reads S3 buckets and their satellite resources.
-func (m *Model) buildBuckets(each func(string, func(*graph.Resource))) {
-	add := func(r *graph.Resource) {
-		b := &Bucket{ID: resID(r), Name: firstNonEmpty(str(r, "bucket"), resID(r)), ARN: str(r, "arn"), PAB: map[string]bool{}, Res: r}
-		if b.ARN == "" {
-			b.ARN = "arn:aws:s3:::" + b.Name
-		}
-		// Settings the bucket resource itself may carry (deprecated inline
-		// blocks, and what a deployed state reads back).
-		b.Policy = asPolicyString(prop(r, "policy"))
-		b.ACL = str(r, "acl")
-		for _, k := range []string{"serverSideEncryptionConfiguration", "serverSideEncryptionConfigurations"} {
-			if alg := sseAlgorithm(prop(r, k)); alg != "" {
-				b.SSE = alg
-			}
-		}
-		for _, lr := range asList(prop(r, "lifecycleRules")) {
-			lm := asMap(lr)
-			if boolOr(lm["enabled"], false) {
-				if d := intOr(asMapOrFirst(firstNonNil(lm["expiration"], lm["expirations"]))["days"], 0); d > 0 {
-					b.ExpireDays = d
-				}
-			}
-		}
-		for _, k := range []string{b.ID, b.Name, b.ARN} {
-			m.Buckets[k] = b
-		}
-		m.bucketList = append(m.bucketList, b)
-	}
-	each(tBucket, add)
-	each(tBucketV2, add)
+// buildBuckets reads S3 buckets and their satellite resources (public access
+// block, ownership controls, encryption, lifecycle, policy, ACL).
+func (m *Model) buildBuckets(rs resourcesByType) {
+	rs.each(awstype.Bucket, m.addBucket)
+	rs.each(awstype.BucketV2, m.addBucket)
 	of := func(r *graph.Resource) *Bucket {
 		b := m.Buckets[str(r, "bucket")]
 		if b == nil {
@@ -1222,14 +1234,14 @@ func (m *Model) buildBuckets(each func(string, func(*graph.Resource))) {
 		}
 		return b
 	}
-	each(tBucketPAB, func(r *graph.Resource) {
+	rs.each(awstype.BucketPublicAccessBlock, func(r *graph.Resource) {
 		if b := of(r); b != nil {
 			for _, k := range PABKeys {
 				b.PAB[k] = boolOr(prop(r, k), false)
 			}
 		}
 	})
-	each(tBucketOwnership, func(r *graph.Resource) {
+	rs.each(awstype.BucketOwnershipControls, func(r *graph.Resource) {
 		if b := of(r); b != nil {
 			b.Ownership = asString(asMapOrFirst(prop(r, "rule"))["objectOwnership"])
 		}
@@ -1241,8 +1253,8 @@ func (m *Model) buildBuckets(each func(string, func(*graph.Resource))) {
 			}
 		}
 	}
-	each(tBucketSSE, sse)
-	each(tBucketSSEV2, sse)
+	rs.each(awstype.BucketServerSideEncryptionConfiguration, sse)
+	rs.each(awstype.BucketServerSideEncryptionConfigurationV2, sse)
 	lc := func(r *graph.Resource) {
 		if b := of(r); b != nil {
 			for _, rule := range asList(prop(r, "rules")) {
@@ -1256,9 +1268,9 @@ func (m *Model) buildBuckets(each func(string, func(*graph.Resource))) {
 			}
 		}
 	}
-	each(tBucketLC, lc)
-	each(tBucketLCV2, lc)
-	each(tBucketPolicy, func(r *graph.Resource) {
+	rs.each(awstype.BucketLifecycleConfiguration, lc)
+	rs.each(awstype.BucketLifecycleConfigurationV2, lc)
+	rs.each(awstype.BucketPolicy, func(r *graph.Resource) {
 		if b := of(r); b != nil {
 			b.Policy = asPolicyString(prop(r, "policy"))
 		}
@@ -1268,8 +1280,38 @@ func (m *Model) buildBuckets(each func(string, func(*graph.Resource))) {
 			b.ACL = str(r, "acl")
 		}
 	}
-	each(tBucketACL, acl)
-	each(tBucketACLV2, acl)
+	rs.each(awstype.BucketAcl, acl)
+	rs.each(awstype.BucketAclV2, acl)
+}
+
+// addBucket reads an S3 bucket with the settings the bucket resource itself
+// may carry.
+func (m *Model) addBucket(r *graph.Resource) {
+	b := &Bucket{ID: resID(r), Name: firstNonEmpty(str(r, "bucket"), resID(r)), ARN: str(r, "arn"), PAB: map[string]bool{}, Res: r}
+	if b.ARN == "" {
+		b.ARN = "arn:aws:s3:::" + b.Name
+	}
+	// Settings the bucket resource itself may carry (deprecated inline
+	// blocks, and what a deployed state reads back).
+	b.Policy = asPolicyString(prop(r, "policy"))
+	b.ACL = str(r, "acl")
+	for _, k := range []string{"serverSideEncryptionConfiguration", "serverSideEncryptionConfigurations"} {
+		if alg := sseAlgorithm(prop(r, k)); alg != "" {
+			b.SSE = alg
+		}
+	}
+	for _, lr := range asList(prop(r, "lifecycleRules")) {
+		lm := asMap(lr)
+		if boolOr(lm["enabled"], false) {
+			if d := intOr(asMapOrFirst(firstNonNil(lm["expiration"], lm["expirations"]))["days"], 0); d > 0 {
+				b.ExpireDays = d
+			}
+		}
+	}
+	for _, k := range []string{b.ID, b.Name, b.ARN} {
+		m.Buckets[k] = b
+	}
+	m.bucketList = append(m.bucketList, b)
 }
 
 // sseAlgorithm digs the default encryption algorithm out of an encryption
@@ -1327,7 +1369,7 @@ func (m *Model) LogBucket() *Bucket {
 // accountFromArns is the account the graph's roles (else functions, else
 // any resource) live in.
 func (m *Model) accountFromArns() string {
-	for _, typ := range []string{tRole, tFunction, ""} {
+	for _, typ := range []string{awstype.Role, awstype.Function, ""} {
 		for _, r := range m.Graph {
 			if typ != "" && r.Type != typ {
 				continue

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+
+	"github.com/internal-alb/internal-alb/internal/awstype"
 )
 
 // Path statuses.
@@ -195,7 +197,7 @@ func (m *Model) zoneList() []*Zone {
 	seen := map[*Zone]bool{}
 	var out []*Zone
 	for _, r := range m.Graph {
-		if r.Type != tZone {
+		if r.Type != awstype.Zone {
 			continue
 		}
 		z := m.Zones[firstNonEmpty(str(&r, "zoneId"), resID(&r))]
@@ -550,7 +552,7 @@ func healthHop(tg *TargetGroup, p int) Hop {
 func (m *Model) vpceList() []*Endpoint {
 	var out []*Endpoint
 	for _, r := range m.Graph {
-		if r.Type == tVpce {
+		if r.Type == awstype.VpcEndpoint {
 			if e := m.Vpces[resID(&r)]; e != nil {
 				out = append(out, e)
 			}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/ipam"
 )
 
@@ -133,7 +134,7 @@ var ruleDefs = []ruleDef{
 		func(m *Model, o Options) (string, []string, string) {
 			var f []string
 			for _, lb := range m.lbList {
-				if !lb.Internal && len(m.Graph.OfType("aws:wafv2/webAclAssociation:WebAclAssociation")) == 0 {
+				if !lb.Internal && len(m.Graph.OfType(awstype.WebAclAssociation)) == 0 {
 					f = append(f, "internet-facing "+lb.Name+" has no WAF association")
 				}
 			}
@@ -377,7 +378,7 @@ var ruleDefs = []ruleDef{
 					}
 				}
 			}
-			for _, r := range m.Graph.OfType(tEbsVolume) {
+			for _, r := range m.Graph.OfType(awstype.EbsVolume) {
 				if !boolOr(r.Prop("encrypted"), false) {
 					f = append(f, "volume "+r.Name+" is not encrypted")
 				}
@@ -1077,11 +1078,13 @@ func inGraphOrder[T any](m *Model, byID map[string]*T, types ...string) []*T {
 	return out
 }
 
-func (m *Model) sgList() []*SG          { return inGraphOrder(m, m.SGs, tSG, tDefaultSG) }
-func (m *Model) tgList() []*TargetGroup { return inGraphOrder(m, m.TGs, tTG) }
-func (m *Model) subnetList() []*Subnet  { return inGraphOrder(m, m.Subnets, tSubnet) }
-func (m *Model) tgwList() []*TGW        { return inGraphOrder(m, m.TGWs, tTgw) }
-func (m *Model) roleList() []*Role      { return inGraphOrder(m, m.Roles, tRole) }
+func (m *Model) sgList() []*SG {
+	return inGraphOrder(m, m.SGs, awstype.SecurityGroup, awstype.DefaultSecurityGroup)
+}
+func (m *Model) tgList() []*TargetGroup { return inGraphOrder(m, m.TGs, awstype.TargetGroup) }
+func (m *Model) subnetList() []*Subnet  { return inGraphOrder(m, m.Subnets, awstype.Subnet) }
+func (m *Model) tgwList() []*TGW        { return inGraphOrder(m, m.TGWs, awstype.TransitGateway) }
+func (m *Model) roleList() []*Role      { return inGraphOrder(m, m.Roles, awstype.Role) }
 
 // naclList returns the NACLs in graph order (a managed default NACL under
 // the id it manages).
@@ -1089,9 +1092,9 @@ func (m *Model) naclList() []*NACL {
 	var out []*NACL
 	for _, r := range m.Graph {
 		id := resID(&r)
-		if r.Type == tDefaultNacl {
+		if r.Type == awstype.DefaultNetworkAcl {
 			id = firstNonEmpty(str(&r, "defaultNetworkAclId"), id)
-		} else if r.Type != tNacl {
+		} else if r.Type != awstype.NetworkAcl {
 			continue
 		}
 		if n := m.NACLs[id]; n != nil {

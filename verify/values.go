@@ -188,7 +188,8 @@ func hasPublic(p netip.Prefix) bool {
 	return true
 }
 
-// fromInternet reports whether p is the whole IPv4 or IPv6 internet.
+// isAnywhere reports whether p is the whole IPv4 or IPv6 internet (0.0.0.0/0
+// or ::/0).
 func isAnywhere(p netip.Prefix) bool { return p.IsValid() && p.Bits() == 0 }
 
 // wildMatch matches s against a pattern with * and ? (IAM style).

@@ -9,6 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/internal-alb/internal-alb/internal/awstype"
 )
 
 // Account is the AWS account id the mocks answer with.
@@ -27,7 +29,8 @@ type Mocks struct {
 	project   string
 	resources []recorded
 	byID      map[string]resource.PropertyMap
-	addrs     map[string]int // next host number per subnet id
+	addrs     map[string]int  // next host number per subnet id
+	public    map[string]bool // public addresses handed out
 }
 
 type recorded struct {
@@ -45,6 +48,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if m.byID == nil {
 		m.byID = map[string]resource.PropertyMap{}
 		m.addrs = map[string]int{}
+		m.public = map[string]bool{}
 	}
 	out := args.Inputs.Copy()
 	id := ""
@@ -113,27 +117,27 @@ func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.P
 	}
 	set("id", id)
 	switch args.TypeToken {
-	case "aws:ec2/vpc:Vpc":
+	case awstype.Vpc:
 		set("arn", arn("ec2", "vpc/"+id))
 		set("mainRouteTableId", "rtb-main-"+args.Name)
 		set("defaultSecurityGroupId", "sg-default-"+args.Name)
-	case "aws:ec2/subnet:Subnet":
+	case awstype.Subnet:
 		set("arn", arn("ec2", "subnet/"+id))
-	case "aws:ec2/securityGroup:SecurityGroup":
+	case awstype.SecurityGroup:
 		set("name", name)
 		set("arn", arn("ec2", "security-group/"+id))
-	case "aws:ec2/instance:Instance":
+	case awstype.Instance:
 		set("arn", arn("ec2", "instance/"+id))
 		if ip, ok := m.nextAddress(str("subnetId")); ok {
 			set("privateIp", ip)
 		}
 		if v, ok := in["associatePublicIpAddress"]; ok && v.IsBool() && v.BoolValue() {
-			set("publicIp", fmt.Sprintf("203.0.113.%d", 10+len(m.resources)%200))
+			set("publicIp", m.publicAddress("203.0.113", id))
 		}
-	case "aws:ec2/eip:Eip":
-		set("publicIp", fmt.Sprintf("198.51.100.%d", 10+len(m.resources)%200))
+	case awstype.Eip:
+		set("publicIp", m.publicAddress("198.51.100", id))
 		set("allocationId", id)
-	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+	case awstype.VpcEndpoint:
 		if str("vpcEndpointType") == "Gateway" {
 			set("prefixListId", "pl-61a54008")
 		} else {
@@ -143,7 +147,7 @@ func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.P
 				"hostedZoneId": "Z2E726K9Y6RL4W",
 			}})
 		}
-	case "aws:lb/loadBalancer:LoadBalancer":
+	case awstype.LoadBalancer:
 		prefix := ""
 		if v, ok := in["internal"]; ok && v.IsBool() && v.BoolValue() {
 			prefix = "internal-"
@@ -151,18 +155,18 @@ func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.P
 		set("dnsName", fmt.Sprintf("%s%s-%d.%s.elb.amazonaws.com", prefix, name, hash(name)%1000000000, m.Region))
 		set("zoneId", "Z14GRHDCWA56QT") // ALBs in ap-northeast-1
 		set("arn", arn("elasticloadbalancing", fmt.Sprintf("loadbalancer/app/%s/%016x", name, hash(id))))
-	case "aws:lb/targetGroup:TargetGroup":
+	case awstype.TargetGroup:
 		set("name", name)
 		set("arn", arn("elasticloadbalancing", fmt.Sprintf("targetgroup/%s/%016x", name, hash(id))))
-	case "aws:lb/listener:Listener":
+	case awstype.Listener:
 		set("arn", arn("elasticloadbalancing", fmt.Sprintf("listener/app/%s/%016x", args.Name, hash(id))))
-	case "aws:route53/zone:Zone":
+	case awstype.Zone:
 		set("zoneId", fmt.Sprintf("Z%013X", hash(id)))
-	case "aws:route53/record:Record":
+	case awstype.Record:
 		set("fqdn", str("name"))
-	case "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile":
+	case awstype.Role, awstype.InstanceProfile:
 		kind := "role"
-		if strings.HasSuffix(args.TypeToken, "InstanceProfile") {
+		if args.TypeToken == awstype.InstanceProfile {
 			kind = "instance-profile"
 		}
 		path := str("path")
@@ -172,25 +176,42 @@ func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.P
 		set("name", name)
 		set("path", path)
 		set("arn", fmt.Sprintf("arn:aws:iam::%s:%s%s%s", Account, kind, path, name))
-	case "aws:lambda/function:Function":
+	case awstype.Function:
 		set("arn", arn("lambda", "function:"+name))
 		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", m.Region, arn("lambda", "function:"+name)))
-	case "aws:cloudwatch/logGroup:LogGroup":
+	case awstype.LogGroup:
 		set("arn", arn("logs", "log-group:"+name))
-	case "aws:ec2transitgateway/transitGateway:TransitGateway":
+	case awstype.TransitGateway:
 		set("arn", arn("ec2", "transit-gateway/"+id))
-	case "aws:ec2/vpcPeeringConnection:VpcPeeringConnection":
+	case awstype.VpcPeeringConnection:
 		set("acceptStatus", "active")
-	case "aws:s3/bucketV2:BucketV2":
+	case awstype.BucketV2:
 		set("bucket", id) // a bucket's id is its name
 		set("arn", "arn:aws:s3:::"+id)
-	case "aws:ec2/keyPair:KeyPair":
+	case awstype.KeyPair:
 		set("keyName", args.Name+"-"+fmt.Sprintf("%07x", hash(id)%0x10000000))
 		set("fingerprint", "SHA256:mock")
-	case "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint":
+	case awstype.InstanceConnectEndpoint:
 		set("arn", arn("ec2", "instance-connect-endpoint/"+id))
 		set("dnsName", id+".fips.ec2-instance-connect-endpoint."+m.Region+".amazonaws.com")
 	}
+}
+
+// publicAddress is a public address in a documentation /24 (net: its first
+// three octets), the same for the same resource id in every run (a plan does
+// not depend on the order the program registers its resources), and not one
+// handed out before.
+func (m *Mocks) publicAddress(net, id string) string {
+	n := int(hash(id) % 200)
+	a := ""
+	for i := 0; i < 200; i++ {
+		a = fmt.Sprintf("%s.%d", net, 20+(n+i)%200)
+		if !m.public[a] {
+			break
+		}
+	}
+	m.public[a] = true
+	return a
 }
 
 // nextAddress returns the next host address in the subnet with the given id.
@@ -212,22 +233,30 @@ func (m *Mocks) nextAddress(subnetID string) (string, bool) {
 // mockID is a unique, readable id with AWS's prefix for the type.
 func mockID(typ, name string) string {
 	prefixes := map[string]string{
-		"aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet", "aws:ec2/internetGateway:InternetGateway": "igw",
-		"aws:ec2/routeTable:RouteTable": "rtb", "aws:ec2/securityGroup:SecurityGroup": "sg",
-		"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": "sg", "aws:ec2/instance:Instance": "i",
-		"aws:ec2/vpcEndpoint:VpcEndpoint": "vpce", "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": "pcx",
-		"aws:ec2/natGateway:NatGateway": "nat", "aws:ec2/eip:Eip": "eipalloc",
-		"aws:ec2/networkAcl:NetworkAcl": "acl", "aws:ec2/flowLog:FlowLog": "fl", "aws:ec2/keyPair:KeyPair": "key",
-		"aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint": "eice",
-		"aws:ec2transitgateway/transitGateway:TransitGateway":                   "tgw",
-		"aws:ec2transitgateway/vpcAttachment:VpcAttachment":                     "tgw-attach",
-		"aws:ec2transitgateway/routeTable:RouteTable":                           "tgw-rtb",
-		"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":             "sgr",
-		"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":               "sgr",
-		"aws:ec2/routeTableAssociation:RouteTableAssociation":                   "rtbassoc",
-		"aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation":     "tgw-rtb-assoc",
+		awstype.Vpc:                      "vpc",
+		awstype.Subnet:                   "subnet",
+		awstype.InternetGateway:          "igw",
+		awstype.RouteTable:               "rtb",
+		awstype.SecurityGroup:            "sg",
+		awstype.DefaultSecurityGroup:     "sg",
+		awstype.Instance:                 "i",
+		awstype.VpcEndpoint:              "vpce",
+		awstype.VpcPeeringConnection:     "pcx",
+		awstype.NatGateway:               "nat",
+		awstype.Eip:                      "eipalloc",
+		awstype.NetworkAcl:               "acl",
+		awstype.FlowLog:                  "fl",
+		awstype.KeyPair:                  "key",
+		awstype.InstanceConnectEndpoint:  "eice",
+		awstype.TransitGateway:           "tgw",
+		awstype.TgwVpcAttachment:         "tgw-attach",
+		awstype.TgwRouteTable:            "tgw-rtb",
+		awstype.SecurityGroupIngressRule: "sgr",
+		awstype.SecurityGroupEgressRule:  "sgr",
+		awstype.RouteTableAssociation:    "rtbassoc",
+		awstype.TgwRouteTableAssociation: "tgw-rtb-assoc",
 	}
-	if typ == "aws:s3/bucketV2:BucketV2" {
+	if typ == awstype.BucketV2 {
 		return fmt.Sprintf("%s-%07x", name, hash(name)%0x10000000) // auto-named, as pulumi-aws does
 	}
 	if p, ok := prefixes[typ]; ok {

@@ -7,18 +7,20 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/verify"
 	"github.com/internal-alb/internal-alb/verify/fixture"
 )
 
-// manyNodes gives the fixture's ALB more nodes than a 512-byte answer holds.
+// manyNodes gives the dev plan's ALB more nodes than a 512-byte answer holds.
 func manyNodes() *View {
+	g := fixture.Default()
 	var nodes []netip.Addr
 	for i := range 100 {
 		nodes = append(nodes, netip.AddrFrom4([4]byte{10, 2, 1, byte(i + 1)}))
 	}
-	a := Addrs{LBNodes: map[string][]netip.Addr{"foo-internal-alb-id": nodes}}
-	return NewView(verify.BuildModel(fixture.Default()), "bar-id", a)
+	a := Addrs{LBNodes: map[string][]netip.Addr{fixture.ID(g, awstype.LoadBalancer, "web"): nodes}}
+	return NewView(verify.BuildModel(g), fixture.ID(g, awstype.Vpc, "bar"), a)
 }
 
 func TestReply(t *testing.T) {
@@ -44,7 +46,7 @@ func TestReply(t *testing.T) {
 		{"all 100 nodes over TCP", query("alb.home.", dns.TypeA), false, dns.RcodeSuccess, 100, false, false},
 		{"truncated to 512 bytes over UDP", query("alb.home.", dns.TypeA), true, dns.RcodeSuccess, 30, true, false},
 		{"EDNS buffer honoured up to 1232 bytes", withEDNS(query("alb.home.", dns.TypeA), 4096), true, dns.RcodeSuccess, 74, true, true},
-		{"a small answer is not truncated", withEDNS(query(fixture.AlbDNS+".", dns.TypeAAAA), 4096), true, dns.RcodeSuccess, 0, false, true},
+		{"a small answer is not truncated", withEDNS(query(fixture.Get(fixture.Default(), awstype.LoadBalancer, "web").String("dnsName")+".", dns.TypeAAAA), 4096), true, dns.RcodeSuccess, 0, false, true},
 		{"only queries are implemented", update, true, dns.RcodeNotImplemented, 0, false, false},
 		{"one question per message", empty, true, dns.RcodeFormatError, 0, false, false},
 		{"only the Internet class", chaos, true, dns.RcodeRefused, 0, false, false},

@@ -8,26 +8,28 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/graph"
 	"github.com/internal-alb/internal-alb/twin/resolver"
 	"github.com/internal-alb/internal-alb/verify"
 	"github.com/internal-alb/internal-alb/verify/fixture"
 )
 
-// Ids of the fixture's resources (mock style: "<name>-id").
-const (
-	foo      = "foo-id"
-	bar      = "bar-id"
-	albID    = "foo-internal-alb-id"
-	lambdaID = "bar-lambda-id"
-	lambda   = "lambda." + fixture.Region + ".amazonaws.com"
-
-	tZone     = "aws:route53/zone:Zone"
-	tRecord   = "aws:route53/record:Record"
-	tEndpoint = "aws:ec2/vpcEndpoint:VpcEndpoint"
+// The dev plan (verify/fixture's golden file) and the ids of the resources
+// the tests use.
+var (
+	dev      = fixture.Default()
+	foo      = fixture.ID(dev, awstype.Vpc, "foo")
+	bar      = fixture.ID(dev, awstype.Vpc, "bar")
+	albID    = fixture.ID(dev, awstype.LoadBalancer, "web")
+	lambdaID = fixture.ID(dev, awstype.VpcEndpoint, "hello-world-bar-endpoint")
+	home     = fixture.Get(dev, awstype.Zone, "zone").String("zoneId") // the zone home's id, as records name it
+	albDNS   = fixture.Get(dev, awstype.LoadBalancer, "web").String("dnsName")
 )
 
-// addrs are the addresses the twin would assign to the fixture's ALB nodes
+const lambda = "lambda." + fixture.Region + ".amazonaws.com"
+
+// addrs are the addresses the twin would assign to the plan's ALB nodes
 // and Lambda endpoint ENIs.
 var addrs = resolver.Addrs{
 	LBNodes: map[string][]netip.Addr{
@@ -66,7 +68,7 @@ func record(g graph.Graph, name, zone, rname, typ string, values ...string) grap
 	for _, v := range values {
 		vs = append(vs, v)
 	}
-	return fixture.Add(g, tRecord, name, map[string]any{"zoneId": zone, "name": rname, "type": typ, "records": vs})
+	return fixture.Add(g, awstype.Record, name, map[string]any{"zoneId": zone, "name": rname, "type": typ, "records": vs})
 }
 
 // zone adds a private hosted zone associated with vpcs to a copy of g; its
@@ -76,16 +78,16 @@ func zone(g graph.Graph, name, domain string, vpcs ...string) graph.Graph {
 	for _, v := range vpcs {
 		assoc = append(assoc, map[string]any{"vpcId": v, "vpcRegion": fixture.Region})
 	}
-	return fixture.Add(g, tZone, name, map[string]any{"name": domain, "vpcs": assoc})
+	return fixture.Add(g, awstype.Zone, name, map[string]any{"name": domain, "vpcs": assoc})
 }
 
-// nested adds a zone svc.home, associated with bar only, below the fixture's
+// nested adds a zone svc.home, associated with bar only, below the plan's
 // home zone (associated with foo and bar).
 func nested() graph.Graph {
 	g := zone(fixture.Default(), "svc", "svc.home", bar)
 	g = record(g, "svc-alb", "svc-id", "alb", "A", "10.3.9.9")
-	g = record(g, "home-svc-alb", "Zhome", "alb.svc", "A", "10.2.9.9")
-	return record(g, "home-svc-only", "Zhome", "only.svc", "A", "10.2.8.8")
+	g = record(g, "home-svc-alb", home, "alb.svc", "A", "10.2.9.9")
+	return record(g, "home-svc-only", home, "only.svc", "A", "10.2.8.8")
 }
 
 // corp adds a zone corp associated with foo only.
@@ -96,21 +98,21 @@ func corp() graph.Graph {
 
 // records adds plain, CNAME, TXT and alias records to the home zone.
 func records() graph.Graph {
-	g := record(fixture.Default(), "static", "Zhome", "static", "A", "10.2.7.7", "not-an-address")
-	g = record(g, "www", "Zhome", "www", "CNAME", "alb.home")
-	g = record(g, "ext", "Zhome", "ext", "CNAME", "example.com")
-	g = record(g, "dangling", "Zhome", "dangling", "CNAME", "gone.home")
-	g = record(g, "loop1", "Zhome", "loop1", "CNAME", "loop2.home")
-	g = record(g, "loop2", "Zhome", "loop2", "CNAME", "loop1.home")
-	g = record(g, "note", "Zhome", "note.deep", "TXT", "hello")
-	g = record(g, "v6", "Zhome", "v6", "AAAA", "fd00::1")
-	return fixture.Add(g, tRecord, "api-alias", map[string]any{"zoneId": "Zhome", "name": "api", "type": "A",
+	g := record(fixture.Default(), "static", home, "static", "A", "10.2.7.7", "not-an-address")
+	g = record(g, "www", home, "www", "CNAME", "alb.home")
+	g = record(g, "ext", home, "ext", "CNAME", "example.com")
+	g = record(g, "dangling", home, "dangling", "CNAME", "gone.home")
+	g = record(g, "loop1", home, "loop1", "CNAME", "loop2.home")
+	g = record(g, "loop2", home, "loop2", "CNAME", "loop1.home")
+	g = record(g, "note", home, "note.deep", "TXT", "hello")
+	g = record(g, "v6", home, "v6", "AAAA", "fd00::1")
+	return fixture.Add(g, awstype.Record, "api-alias", map[string]any{"zoneId": home, "name": "api", "type": "A",
 		"aliases": []any{map[string]any{"name": lambda, "zoneId": "Zvpce", "evaluateTargetHealth": false}}})
 }
 
 // ecr adds an interface endpoint for ECR's API, private DNS on, in bar.
 func ecr() graph.Graph {
-	return fixture.Add(fixture.Default(), tEndpoint, "bar-ecr-api", map[string]any{"vpcId": bar,
+	return fixture.Add(fixture.Default(), awstype.VpcEndpoint, "bar-ecr-api", map[string]any{"vpcId": bar,
 		"serviceName": "com.amazonaws." + fixture.Region + ".ecr.api", "vpcEndpointType": "Interface", "privateDnsEnabled": true})
 }
 
@@ -150,8 +152,8 @@ func TestAnswer(t *testing.T) {
 		{name: "a zone associated with the VPC answers", g: corp(), vpc: foo, q: "db.corp", rcode: dns.RcodeSuccess,
 			want: []string{"db.corp. 300 IN A 10.2.5.5"}},
 		{name: "a zone not associated with the VPC is not seen: the upstream is unreachable", g: corp(), vpc: bar, q: "db.corp", rcode: dns.RcodeServerFailure},
-		{name: "DNS hostnames off: no private zone answers", g: fixture.Set(base, "bar", "enableDnsHostnames", false), vpc: bar, q: "alb.home", rcode: dns.RcodeServerFailure},
-		{name: "DNS hostnames off elsewhere does not matter", g: fixture.Set(base, "foo", "enableDnsHostnames", false), vpc: bar, q: "alb.home", rcode: dns.RcodeSuccess, want: albA},
+		{name: "DNS hostnames off: no private zone answers", g: fixture.Set(base, awstype.Vpc, "bar", "enableDnsHostnames", false), vpc: bar, q: "alb.home", rcode: dns.RcodeServerFailure},
+		{name: "DNS hostnames off elsewhere does not matter", g: fixture.Set(base, awstype.Vpc, "foo", "enableDnsHostnames", false), vpc: bar, q: "alb.home", rcode: dns.RcodeSuccess, want: albA},
 
 		// Records of each kind.
 		{name: "an A record answers its IPv4 values", g: records(), vpc: foo, q: "static.home", rcode: dns.RcodeSuccess,
@@ -179,18 +181,18 @@ func TestAnswer(t *testing.T) {
 		{name: "and fails where that name does not resolve", g: records(), vpc: foo, q: "api.home", rcode: dns.RcodeServerFailure},
 
 		// Names AWS publishes.
-		{name: "the ALB's own name resolves in every VPC", vpc: bar, q: fixture.AlbDNS, rcode: dns.RcodeSuccess,
-			want: []string{fixture.AlbDNS + ". 60 IN A 10.2.1.100", fixture.AlbDNS + ". 60 IN A 10.2.2.100"}},
-		{name: "the ALB's name without node addresses cannot be answered", a: &resolver.Addrs{}, vpc: bar, q: fixture.AlbDNS, rcode: dns.RcodeServerFailure},
-		{name: "its dualstack name too", vpc: foo, q: "dualstack." + strings.ToUpper(fixture.AlbDNS), rcode: dns.RcodeSuccess,
-			want: []string{"dualstack." + strings.ToUpper(fixture.AlbDNS) + ". 60 IN A 10.2.1.100", "dualstack." + strings.ToUpper(fixture.AlbDNS) + ". 60 IN A 10.2.2.100"}},
-		{name: "the ALB's name is public DNS: private zones off do not hide it", g: fixture.Set(base, "bar", "enableDnsHostnames", false), vpc: bar, q: fixture.AlbDNS, rcode: dns.RcodeSuccess,
-			want: []string{fixture.AlbDNS + ". 60 IN A 10.2.1.100", fixture.AlbDNS + ". 60 IN A 10.2.2.100"}},
+		{name: "the ALB's own name resolves in every VPC", vpc: bar, q: albDNS, rcode: dns.RcodeSuccess,
+			want: []string{albDNS + ". 60 IN A 10.2.1.100", albDNS + ". 60 IN A 10.2.2.100"}},
+		{name: "the ALB's name without node addresses cannot be answered", a: &resolver.Addrs{}, vpc: bar, q: albDNS, rcode: dns.RcodeServerFailure},
+		{name: "its dualstack name too", vpc: foo, q: "dualstack." + strings.ToUpper(albDNS), rcode: dns.RcodeSuccess,
+			want: []string{"dualstack." + strings.ToUpper(albDNS) + ". 60 IN A 10.2.1.100", "dualstack." + strings.ToUpper(albDNS) + ". 60 IN A 10.2.2.100"}},
+		{name: "the ALB's name is public DNS: private zones off do not hide it", g: fixture.Set(base, awstype.Vpc, "bar", "enableDnsHostnames", false), vpc: bar, q: albDNS, rcode: dns.RcodeSuccess,
+			want: []string{albDNS + ". 60 IN A 10.2.1.100", albDNS + ". 60 IN A 10.2.2.100"}},
 		{name: "the Lambda API resolves to the endpoint in the endpoint's VPC", vpc: bar, q: lambda, rcode: dns.RcodeSuccess, want: lambdaA},
 		{name: "the Lambda API does not resolve in a VPC without the endpoint", vpc: foo, q: lambda, rcode: dns.RcodeServerFailure},
 		{name: "nor when the twin assigned the endpoint no addresses", a: &resolver.Addrs{LBNodes: addrs.LBNodes}, vpc: bar, q: lambda, rcode: dns.RcodeServerFailure},
-		{name: "nor when the endpoint's private DNS is off", g: fixture.Set(base, "bar-lambda", "privateDnsEnabled", false), vpc: bar, q: lambda, rcode: dns.RcodeServerFailure},
-		{name: "nor when the VPC's DNS hostnames are off", g: fixture.Set(base, "bar", "enableDnsHostnames", false), vpc: bar, q: lambda, rcode: dns.RcodeServerFailure},
+		{name: "nor when the endpoint's private DNS is off", g: fixture.Set(base, awstype.VpcEndpoint, "hello-world-bar-endpoint", "privateDnsEnabled", false), vpc: bar, q: lambda, rcode: dns.RcodeServerFailure},
+		{name: "nor when the VPC's DNS hostnames are off", g: fixture.Set(base, awstype.Vpc, "bar", "enableDnsHostnames", false), vpc: bar, q: lambda, rcode: dns.RcodeServerFailure},
 		{name: "a service of several labels reads backwards", g: ecr(), vpc: bar, q: "api.ecr." + fixture.Region + ".amazonaws.com", rcode: dns.RcodeSuccess,
 			want: []string{"api.ecr." + fixture.Region + ".amazonaws.com. 60 IN A 10.3.1.201"}},
 		{name: "a gateway endpoint adds no name", vpc: foo, q: "s3." + fixture.Region + ".amazonaws.com", rcode: dns.RcodeServerFailure},
@@ -198,14 +200,14 @@ func TestAnswer(t *testing.T) {
 			want: []string{"ip-10-2-1-10." + fixture.Region + ".compute.internal. 60 IN A 10.2.1.10"}},
 		{name: "and in the other VPCs", vpc: bar, q: "ip-10-2-1-10." + fixture.Region + ".compute.internal", rcode: dns.RcodeSuccess,
 			want: []string{"ip-10-2-1-10." + fixture.Region + ".compute.internal. 60 IN A 10.2.1.10"}},
-		{name: "but not in a VPC with DNS hostnames off", g: fixture.Set(base, "bar", "enableDnsHostnames", false), vpc: bar, q: "ip-10-2-1-10." + fixture.Region + ".compute.internal", rcode: dns.RcodeServerFailure},
+		{name: "but not in a VPC with DNS hostnames off", g: fixture.Set(base, awstype.Vpc, "bar", "enableDnsHostnames", false), vpc: bar, q: "ip-10-2-1-10." + fixture.Region + ".compute.internal", rcode: dns.RcodeServerFailure},
 		{name: "a hostname of no instance is unknown", vpc: foo, q: "ip-10-2-1-99." + fixture.Region + ".compute.internal", rcode: dns.RcodeServerFailure},
 
 		// Everything else.
 		{name: "the internet is unreachable: SERVFAIL", vpc: bar, q: "example.com", rcode: dns.RcodeServerFailure},
 		{name: "for every type", vpc: bar, q: "example.com", qtype: dns.TypeAAAA, rcode: dns.RcodeServerFailure},
-		{name: "a VPC without DNS support answers nothing", g: fixture.Set(base, "bar", "enableDnsSupport", false), vpc: bar, q: fixture.AlbDNS, rcode: dns.RcodeServerFailure},
-		{name: "a VPC not in the model answers nothing", vpc: "vpc-none", q: fixture.AlbDNS, rcode: dns.RcodeServerFailure},
+		{name: "a VPC without DNS support answers nothing", g: fixture.Set(base, awstype.Vpc, "bar", "enableDnsSupport", false), vpc: bar, q: albDNS, rcode: dns.RcodeServerFailure},
+		{name: "a VPC not in the model answers nothing", vpc: "vpc-none", q: albDNS, rcode: dns.RcodeServerFailure},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			check(t, c, base)
@@ -248,8 +250,8 @@ func TestEnabled(t *testing.T) {
 		want bool
 	}{
 		{"DNS support on", base, bar, true},
-		{"DNS support off", fixture.Set(base, "bar", "enableDnsSupport", false), bar, false},
-		{"DNS hostnames off still has a resolver", fixture.Set(base, "bar", "enableDnsHostnames", false), bar, true},
+		{"DNS support off", fixture.Set(base, awstype.Vpc, "bar", "enableDnsSupport", false), bar, false},
+		{"DNS hostnames off still has a resolver", fixture.Set(base, awstype.Vpc, "bar", "enableDnsHostnames", false), bar, true},
 		{"unknown VPC", base, "vpc-none", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
