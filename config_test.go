@@ -5,17 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
-	"github.com/internal-alb/internal-alb/alb"
-	"github.com/internal-alb/internal-alb/dns"
 	"github.com/internal-alb/internal-alb/internal/config"
-	"github.com/internal-alb/internal-alb/internal/ipam"
-	"github.com/internal-alb/internal-alb/internal/plan"
-	"github.com/internal-alb/internal-alb/network"
 )
 
 // Every bad input fails before a single resource is registered, with an
@@ -243,75 +237,6 @@ func mustConfigString(t *testing.T, v any) string {
 		return j
 	}
 	return strings.TrimSpace(string(b))
-}
-
-func TestSubnetLayout(t *testing.T) {
-	cases := []struct {
-		vpc      string
-		bits, az int
-		private  []string
-		public   []string
-		err      string
-	}{
-		{"10.2.0.0/16", 24, 2, []string{"10.2.1.0/24", "10.2.2.0/24"}, []string{"10.2.129.0/24", "10.2.130.0/24"}, ""},
-		{"10.2.0.0/16", 24, 3, []string{"10.2.1.0/24", "10.2.2.0/24", "10.2.3.0/24"}, []string{"10.2.129.0/24", "10.2.130.0/24", "10.2.131.0/24"}, ""},
-		{"10.9.0.0/20", 24, 2, []string{"10.9.1.0/24", "10.9.2.0/24"}, []string{"10.9.9.0/24", "10.9.10.0/24"}, ""},
-		{"192.168.0.0/24", 27, 3, []string{"192.168.0.32/27", "192.168.0.64/27", "192.168.0.96/27"}, []string{"192.168.0.160/27", "192.168.0.192/27", "192.168.0.224/27"}, ""},
-		{"10.2.0.0/22", 24, 2, nil, nil, "at most 1 private and 1 public /24 subnets fit in 10.2.0.0/22"},
-		{"10.2.0.0/24", 24, 2, nil, nil, "subnets of 10.2.0.0/24 must be /26 to /28"},
-	}
-	for _, c := range cases {
-		l, err := ipam.Split(mustPrefix(t, c.vpc), c.bits, c.az)
-		if c.err != "" {
-			assert.EqualError(t, err, c.err)
-			continue
-		}
-		require.NoError(t, err)
-		assert.Equal(t, c.private, prefixStrings(l.Private), c.vpc)
-		assert.Equal(t, c.public, prefixStrings(l.Public), c.vpc)
-	}
-}
-
-// The components check their own args too, for programs that compose them
-// without internal/config, in their own terms: no stack key in the error.
-func TestComponentsRefuseBadArgs(t *testing.T) {
-	cases := map[string]struct {
-		build func(ctx *pulumi.Context) error
-		want  string
-	}{
-		"alb name": {func(ctx *pulumi.Context) error {
-			_, err := alb.NewInternalAlb(ctx, "web", &alb.InternalAlbArgs{Name: "internal-x", SubnetIDs: []pulumi.StringInput{pulumi.String("a"), pulumi.String("b")}, WebCount: 1})
-			return err
-		}, `alb: name "internal-x" must not start with "internal-"`},
-		"alb in one AZ": {func(ctx *pulumi.Context) error {
-			_, err := alb.NewInternalAlb(ctx, "web", &alb.InternalAlbArgs{Name: "x", SubnetIDs: []pulumi.StringInput{pulumi.String("a")}, WebCount: 1})
-			return err
-		}, "alb: x needs private subnets in at least 2 AZs, got 1"},
-		"vpc nat": {func(ctx *pulumi.Context) error {
-			_, err := network.NewVpc(ctx, "foo", &network.VpcArgs{Cidr: "10.2.0.0/16", AvailabilityZones: []string{"a", "c"}, SubnetPrefixLength: 24, Nat: "always"})
-			return err
-		}, `network: vpc foo: NAT mode "always" is not one of none, single, onePerAz`},
-		"vpc too small": {func(ctx *pulumi.Context) error {
-			_, err := network.NewVpc(ctx, "foo", &network.VpcArgs{Cidr: "10.2.0.0/24", AvailabilityZones: []string{"a", "c"}, SubnetPrefixLength: 24, Nat: "none"})
-			return err
-		}, "network: vpc foo: subnets of 10.2.0.0/24 must be /26 to /28"},
-		"peering without spokes": {func(ctx *pulumi.Context) error {
-			_, err := network.NewPeering(ctx, "p", &network.PeeringArgs{})
-			return err
-		}, "network: peering p needs a hub and at least one spoke"},
-		"zone without vpcs": {func(ctx *pulumi.Context) error {
-			_, err := dns.NewPrivateZone(ctx, "zone", &dns.PrivateZoneArgs{Name: "home"})
-			return err
-		}, `dns: zone "home" needs at least one VPC to be private`},
-	}
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			g, err := plan.Run(c.build, plan.Options{})
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), c.want)
-			assert.Empty(t, g, "nothing registered")
-		})
-	}
 }
 
 // testPublicKey is an ed25519 public key made for the tests; its private half

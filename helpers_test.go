@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"sync"
 	"testing"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/internal-alb/internal-alb/internal/awstype"
 	"github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/graph"
-	"github.com/internal-alb/internal-alb/internal/ipam"
 	"github.com/internal-alb/internal-alb/internal/plan"
 )
 
@@ -152,30 +150,6 @@ func obj(v any) map[string]any {
 	return m
 }
 
-// policyDoc parses an IAM policy document.
-func policyDoc(t testing.TB, s string) struct {
-	Version   string
-	Statement []struct {
-		Effect    string
-		Action    any
-		Resource  any
-		Principal map[string]any
-	}
-} {
-	t.Helper()
-	var doc struct {
-		Version   string
-		Statement []struct {
-			Effect    string
-			Action    any
-			Resource  any
-			Principal map[string]any
-		}
-	}
-	require.NoError(t, json.Unmarshal([]byte(s), &doc), s)
-	return doc
-}
-
 // runStack runs newStack under mocks with cfg (full keys), hands the outputs
 // to seen, and stores each output's resolved value (as JSON-like values) in
 // values.
@@ -213,21 +187,6 @@ func runStack(cfg map[string]string, seen func([]output), values map[string]any)
 func jsonMarshal(v any) (string, error) {
 	b, err := json.Marshal(v)
 	return string(b), err
-}
-
-func mustPrefix(t testing.TB, s string) netip.Prefix {
-	t.Helper()
-	p, err := ipam.ParseIPv4Cidr(s)
-	require.NoError(t, err)
-	return p
-}
-
-func prefixStrings(ps []netip.Prefix) []string {
-	var out []string
-	for _, p := range ps {
-		out = append(out, p.String())
-	}
-	return out
 }
 
 // prefixed puts short keys into the project's namespace.

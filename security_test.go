@@ -181,33 +181,6 @@ func TestNetworkAclsAreExactlyTheStacksFlows(t *testing.T) {
 	}, got)
 }
 
-// No network ACL anywhere admits SSH or RDP from the internet, in any mode.
-func TestNoAclAdmitsAdminPortsFromTheInternet(t *testing.T) {
-	for name, o := range map[string]map[string]string{
-		"default": nil, "nat": {"natMode": "onePerAz"}, "eice": {"adminAccess": "instanceConnectEndpoint", "adminCidrs": "[]"},
-		"tgw": {"connectivity": "transitGateway", "consumerVpcs": threeConsumers},
-	} {
-		t.Run(name, func(t *testing.T) {
-			g := mustPlan(t, o)
-			require.NotEmpty(t, g.OfType(awstype.NetworkAcl))
-			for _, a := range g.OfType(awstype.NetworkAcl) {
-				entries, _ := a.Prop("ingress").([]any)
-				for _, port := range []int{22, 3389} {
-					// The first entry by rule number that matches decides.
-					decided, best := "", 1<<30
-					for _, x := range entries {
-						e := obj(x)
-						if e["cidrBlock"] == "0.0.0.0/0" && num(e["fromPort"]) <= port && port <= num(e["toPort"]) && num(e["ruleNo"]) < best {
-							decided, best = e["action"].(string), num(e["ruleNo"])
-						}
-					}
-					assert.NotEqual(t, "allow", decided, "%s admits %d from the internet", a.Name, port)
-				}
-			}
-		})
-	}
-}
-
 // Too many consumers for the service VPC's network ACL is refused before
 // anything is created, naming the quota.
 func TestAclQuotaRefusedBeforeAnyResource(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/internal-alb/internal-alb/internal/awstype"
-	"github.com/internal-alb/internal-alb/internal/graph"
 )
 
 func TestDefaultStackResourceCounts(t *testing.T) {
@@ -62,17 +61,6 @@ func TestEveryResourceIsParentedToAComponent(t *testing.T) {
 	}
 }
 
-func TestVpcsHaveDnsAndTheirBlocks(t *testing.T) {
-	g := mustPlan(t, nil)
-	cidrs := map[string]string{}
-	for _, v := range g.OfType(awstype.Vpc) {
-		assert.Equal(t, true, v.Prop("enableDnsSupport"), v.Name)
-		assert.Equal(t, true, v.Prop("enableDnsHostnames"), v.Name)
-		cidrs[v.Name] = v.String("cidrBlock")
-	}
-	assert.Equal(t, map[string]string{"foo": "10.2.0.0/16", "bar": "10.3.0.0/16"}, cidrs)
-}
-
 func TestSubnetLayoutAcrossLookedUpZones(t *testing.T) {
 	g := mustPlan(t, nil)
 	got := map[string]string{}
@@ -86,22 +74,6 @@ func TestSubnetLayoutAcrossLookedUpZones(t *testing.T) {
 		"bar-private-1": "10.3.1.0/24 ap-northeast-1a private", "bar-private-2": "10.3.2.0/24 ap-northeast-1c private",
 		"bar-public-1": "10.3.129.0/24 ap-northeast-1a public", "bar-public-2": "10.3.130.0/24 ap-northeast-1c public",
 	}, got)
-}
-
-func TestPublicSubnetsRouteToInternetPrivateOnesDoNot(t *testing.T) {
-	g := mustPlan(t, nil)
-	tier := map[string]string{} // route table id → tier of the subnets associated with it
-	for _, a := range g.OfType(awstype.RouteTableAssociation) {
-		s := g.byID(t, a.Prop("subnetId"))
-		tier[a.String("routeTableId")] = obj(s.Prop("tags"))["Tier"].(string)
-	}
-	for _, r := range g.OfType(awstype.Route) {
-		if r.String("destinationCidrBlock") != "0.0.0.0/0" {
-			continue
-		}
-		assert.Equal(t, "public", tier[r.String("routeTableId")], "default route %s", r.Name)
-		assert.True(t, strings.HasPrefix(r.String("gatewayId"), "igw-"), r.Name)
-	}
 }
 
 func TestAlbIsInternalInServicePrivateSubnetsAcrossTwoAZs(t *testing.T) {
@@ -213,17 +185,6 @@ func TestNoIngressFromAnywhereEvenWithManyConsumers(t *testing.T) {
 	}
 }
 
-func TestDefaultSecurityGroupsAreManagedWithNoRules(t *testing.T) {
-	g := mustPlan(t, nil)
-	var vpcs []string
-	for _, d := range g.OfType(awstype.DefaultSecurityGroup) {
-		assert.Nil(t, d.Prop("ingress"), d.Name)
-		assert.Nil(t, d.Prop("egress"), d.Name)
-		vpcs = append(vpcs, g.byID(t, d.Prop("vpcId")).Name)
-	}
-	assert.ElementsMatch(t, []string{"foo", "bar"}, vpcs)
-}
-
 func TestInstancesRequireImdsv2AndEncryptedRootVolumes(t *testing.T) {
 	g := mustPlan(t, map[string]string{"consumerVpcs": threeConsumers, "natMode": "single"})
 	require.Len(t, g.OfType(awstype.Instance), 4+2+3) // bastions, webs, clients
@@ -235,21 +196,6 @@ func TestInstancesRequireImdsv2AndEncryptedRootVolumes(t *testing.T) {
 		assert.Equal(t, true, rb["encrypted"], i.Name)
 		assert.Equal(t, "gp3", rb["volumeType"], i.Name)
 		assert.Equal(t, "ami-0a1b2c3d4e5f60718", i.String("ami"), "%s uses the looked-up AMI", i.Name)
-	}
-}
-
-func TestOnlyBastionsHavePublicAddressesInPublicSubnets(t *testing.T) {
-	g := mustPlan(t, nil)
-	for _, i := range g.OfType(awstype.Instance) {
-		role := obj(i.Prop("tags"))["Role"]
-		tier := obj(g.byID(t, i.Prop("subnetId")).Prop("tags"))["Tier"]
-		if role == "bastion" {
-			assert.Equal(t, true, i.Prop("associatePublicIpAddress"), i.Name)
-			assert.Equal(t, "public", tier, i.Name)
-		} else {
-			assert.Equal(t, false, i.Prop("associatePublicIpAddress"), i.Name)
-			assert.Equal(t, "private", tier, i.Name)
-		}
 	}
 }
 
@@ -371,39 +317,6 @@ func TestS3GatewayEndpointOnEveryPrivateRouteTable(t *testing.T) {
 	}
 }
 
-func TestInvokerRoleMayInvokeOnlyTheFunction(t *testing.T) {
-	g := mustPlan(t, nil)
-	role := g.named(t, awstype.Role, "hello-world-invoker")
-	trust := policyDoc(t, role.String("assumeRolePolicy"))
-	require.Len(t, trust.Statement, 1)
-	assert.Equal(t, "2012-10-17", trust.Version)
-	assert.Equal(t, "sts:AssumeRole", trust.Statement[0].Action)
-	assert.Equal(t, map[string]any{"Service": "ec2.amazonaws.com"}, trust.Statement[0].Principal)
-
-	pol := g.named(t, awstype.RolePolicy, "hello-world-invoke")
-	assert.Equal(t, role.String("name"), pol.String("role"))
-	doc := policyDoc(t, pol.String("policy"))
-	require.Len(t, doc.Statement, 1)
-	assert.Equal(t, "Allow", doc.Statement[0].Effect)
-	assert.Equal(t, "lambda:InvokeFunction", doc.Statement[0].Action)
-	assert.Equal(t, g.one(t, awstype.Function).String("arn"), doc.Statement[0].Resource)
-	assert.Equal(t, role.String("name"), g.named(t, awstype.InstanceProfile, "hello-world-invoker").String("role"))
-}
-
-func TestExecutionRoleOnlyWritesItsOwnLogs(t *testing.T) {
-	g := mustPlan(t, nil)
-	role := g.named(t, awstype.Role, "hello-world-exec")
-	trust := policyDoc(t, role.String("assumeRolePolicy"))
-	assert.Equal(t, map[string]any{"Service": "lambda.amazonaws.com"}, trust.Statement[0].Principal)
-	doc := policyDoc(t, g.named(t, awstype.RolePolicy, "hello-world-exec-logs").String("policy"))
-	require.Len(t, doc.Statement, 1)
-	assert.ElementsMatch(t, []any{"logs:CreateLogStream", "logs:PutLogEvents"}, doc.Statement[0].Action)
-	assert.Equal(t, g.one(t, awstype.LogGroup).String("arn")+":*", doc.Statement[0].Resource)
-	for _, p := range g.OfType(awstype.RolePolicy) {
-		assert.NotContains(t, p.String("policy"), `"*"`, "%s has no wildcard action or resource", p.Name)
-	}
-}
-
 func TestNoBastionMeansNoSshAnywhere(t *testing.T) {
 	g := mustPlan(t, map[string]string{"adminAccess": "none", "adminCidrs": "[]"})
 	for _, i := range g.OfType(awstype.Instance) {
@@ -412,28 +325,6 @@ func TestNoBastionMeansNoSshAnywhere(t *testing.T) {
 	for _, r := range g.rules(t) {
 		assert.NotEqual(t, 22, r.Port, r.String())
 	}
-}
-
-func TestAdminCidrsEachGetARule(t *testing.T) {
-	g := mustPlan(t, map[string]string{"adminCidrs": `["198.51.100.7/32","203.0.113.0/24"]`})
-	var got []string
-	for _, r := range g.rules(t) {
-		if r.Group == "foo-bastion" && r.Dir == "in" {
-			got = append(got, r.Peer)
-		}
-	}
-	assert.ElementsMatch(t, []string{"198.51.100.7/32", "203.0.113.0/24"}, got)
-}
-
-func TestSshFromAnywhereOnlyWithTheOptIn(t *testing.T) {
-	g := mustPlan(t, map[string]string{"adminCidrs": `["0.0.0.0/0"]`, "allowSshFromAnywhere": "true"})
-	var open []string
-	for _, r := range g.rules(t) {
-		if r.Peer == "0.0.0.0/0" {
-			open = append(open, r.String())
-		}
-	}
-	assert.ElementsMatch(t, []string{"foo-bastion in 22 0.0.0.0/0", "bar-bastion in 22 0.0.0.0/0"}, open)
 }
 
 func TestNatModes(t *testing.T) {
@@ -470,121 +361,7 @@ func TestNatPerVpcOverride(t *testing.T) {
 	assert.Equal(t, "foo-nat-1", g.one(t, awstype.NatGateway).Name)
 }
 
-// crossRoutes lists the graph's routes to another VPC (peering or Transit
-// Gateway) as "<route table> -> <destination>", checking on the way that each
-// peering route uses a connection of its own VPC to the peer's block.
-func crossRoutes(t *testing.T, g tg) []string {
-	var got []string
-	for _, r := range g.OfType(awstype.Route) {
-		dest := r.String("destinationCidrBlock")
-		if dest == "0.0.0.0/0" {
-			continue
-		}
-		via := r.String("vpcPeeringConnectionId") + r.String("transitGatewayId")
-		require.NotEmpty(t, via, r.Name)
-		target := g.byID(t, via)
-		if target.Type == awstype.VpcPeeringConnection {
-			// The connection must join the route's VPC and the destination's.
-			a, b := g.byID(t, target.Prop("vpcId")), g.byID(t, target.Prop("peerVpcId"))
-			from := g.byID(t, g.byID(t, r.Prop("routeTableId")).Prop("vpcId"))
-			other := a
-			if from.ID == a.ID {
-				other = b
-			} else {
-				require.Equal(t, from.ID, b.ID, "%s uses a connection of another VPC", r.Name)
-			}
-			require.Equal(t, other.String("cidrBlock"), dest, "%s routes the peer's block", r.Name)
-		}
-		got = append(got, g.byID(t, r.Prop("routeTableId")).Name+" -> "+dest)
-	}
-	return got
-}
-
 const threeConsumers = `[{"name":"bar","cidr":"10.3.0.0/16"},{"name":"baz","cidr":"10.4.0.0/16"},{"name":"qux","cidr":"10.5.0.0/16"}]`
-
-func wantCrossRoutes(consumers map[string]string) []string {
-	var want []string
-	for name, cidr := range consumers {
-		for _, i := range []string{"1", "2"} {
-			want = append(want, "foo-private-"+i+" -> "+cidr, name+"-private-"+i+" -> 10.2.0.0/16")
-		}
-	}
-	return want
-}
-
-func TestCrossVpcRoutesBothWays(t *testing.T) {
-	one := map[string]string{"bar": "10.3.0.0/16"}
-	three := map[string]string{"bar": "10.3.0.0/16", "baz": "10.4.0.0/16", "qux": "10.5.0.0/16"}
-	for _, mode := range []string{"peering", "transitGateway"} {
-		for consumers, want := range map[string]map[string]string{"": one, threeConsumers: three} {
-			t.Run(fmt.Sprintf("%s/%d", mode, len(want)), func(t *testing.T) {
-				o := map[string]string{"connectivity": mode}
-				if consumers != "" {
-					o["consumerVpcs"] = consumers
-				}
-				g := mustPlan(t, o)
-				assert.ElementsMatch(t, wantCrossRoutes(want), crossRoutes(t, g))
-				if mode == "peering" {
-					assert.Len(t, g.OfType(awstype.VpcPeeringConnection), len(want), "hub-and-spoke: one connection per consumer")
-					for _, p := range g.OfType(awstype.VpcPeeringConnection) {
-						assert.Equal(t, "foo", g.byID(t, p.Prop("vpcId")).Name)
-						assert.Equal(t, true, p.Prop("autoAccept"))
-					}
-					assert.Empty(t, g.OfType(awstype.TransitGateway))
-				} else {
-					assert.Empty(t, g.OfType(awstype.VpcPeeringConnection))
-					assert.Len(t, g.OfType(awstype.TgwVpcAttachment), len(want)+1)
-				}
-			})
-		}
-	}
-}
-
-func TestTransitGatewayIsHubAndSpoke(t *testing.T) {
-	g := mustPlan(t, map[string]string{"connectivity": "transitGateway", "consumerVpcs": threeConsumers})
-	gw := g.one(t, awstype.TransitGateway)
-	assert.Equal(t, "disable", gw.String("autoAcceptSharedAttachments"))
-	assert.Equal(t, "disable", gw.String("defaultRouteTableAssociation"))
-	assert.Equal(t, "disable", gw.String("defaultRouteTablePropagation"))
-
-	attVpc := map[string]string{} // attachment id → VPC name
-	for _, a := range g.OfType(awstype.TgwVpcAttachment) {
-		assert.Equal(t, gw.ID, a.String("transitGatewayId"))
-		vpc := g.byID(t, a.Prop("vpcId")).Name
-		attVpc[a.ID] = vpc
-		var subnets []string
-		for _, s := range strs(a.Prop("subnetIds")) {
-			subnets = append(subnets, g.byID(t, s).Name)
-		}
-		assert.ElementsMatch(t, []string{vpc + "-private-1", vpc + "-private-2"}, subnets)
-	}
-	table := func(r graph.Resource) string { return g.byID(t, r.Prop("transitGatewayRouteTableId")).Name }
-	assoc, props := map[string]string{}, map[string][]string{}
-	for _, a := range g.OfType(awstype.TgwRouteTableAssociation) {
-		assoc[attVpc[a.String("transitGatewayAttachmentId")]] = table(a)
-	}
-	for _, p := range g.OfType(awstype.TgwRouteTablePropagation) {
-		props[table(p)] = append(props[table(p)], attVpc[p.String("transitGatewayAttachmentId")])
-	}
-	assert.Equal(t, map[string]string{"foo": "tgw-hub", "bar": "tgw-spokes", "baz": "tgw-spokes", "qux": "tgw-spokes"}, assoc)
-	assert.ElementsMatch(t, []string{"bar", "baz", "qux"}, props["tgw-hub"], "the hub learns every consumer")
-	assert.Equal(t, []string{"foo"}, props["tgw-spokes"], "consumers learn only the hub")
-
-	// Every VPC route to the gateway waits for its VPC's attachment.
-	for _, r := range g.OfType(awstype.Route) {
-		if r.String("transitGatewayId") == "" {
-			continue
-		}
-		vpc := g.byID(t, g.byID(t, r.Prop("routeTableId")).Prop("vpcId")).Name
-		var deps []string
-		for _, d := range r.Dependencies {
-			if dr, ok := g.ByURN(d); ok && dr.Type == awstype.TgwVpcAttachment {
-				deps = append(deps, attVpc[dr.ID])
-			}
-		}
-		assert.Contains(t, deps, vpc, "%s depends on its VPC's attachment", r.Name)
-	}
-}
 
 func TestStackOutputs(t *testing.T) {
 	cfg := devConfig(t)

@@ -149,7 +149,7 @@ func (t tierAcls) checkQuota() error {
 		for _, egress := range []bool{false, true} {
 			if n := a.count(egress); n > AclQuota {
 				dir := map[bool]string{false: "inbound", true: "outbound"}[egress]
-				return fmt.Errorf("its %s network ACL needs %d %s rules, over AWS's default quota of %d per direction (fewer consumer VPCs or adminCidrs entries, or raise the quota to 40 and AclQuota with it)", tier.name, n, dir, AclQuota)
+				return fmt.Errorf("its %s network ACL needs %d %s rules, over AWS's default quota of %d per direction (fewer flows or admin CIDRs, or raise the quota to 40 and AclQuota with it)", tier.name, n, dir, AclQuota)
 			}
 		}
 	}
