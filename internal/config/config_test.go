@@ -1,7 +1,10 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -255,4 +258,37 @@ func TestNatForAndNames(t *testing.T) {
 	c.ZoneName = "home.example."
 	assert.Equal(t, "alb.home.example", c.RecordFqdn())
 	assert.Equal(t, "internal-alb:azCount", Key("azCount"))
+}
+
+// Every key an error message names (Key("…") anywhere in the program) is a
+// declared or retired key: a typo there would send users to a key that
+// does not exist, and the compiler cannot see it.
+func TestMessagesNameDeclaredKeys(t *testing.T) {
+	known := map[string]bool{}
+	for _, k := range Keys {
+		known[k.Name] = true
+	}
+	for k := range retired {
+		known[k] = true
+	}
+	named := regexp.MustCompile(`\bKey\("([A-Za-z]+)"\)`)
+	files, err := filepath.Glob("../../*.go")
+	require.NoError(t, err)
+	more, err := filepath.Glob("../../*/*.go")
+	require.NoError(t, err)
+	deeper, err := filepath.Glob("../../*/*/*.go")
+	require.NoError(t, err)
+	seen := 0
+	for _, f := range append(append(files, more...), deeper...) {
+		if strings.HasSuffix(f, "_test.go") || strings.Contains(f, "/emulator/") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range named.FindAllStringSubmatch(string(b), -1) {
+			seen++
+			assert.True(t, known[m[1]], "%s names %s, which is not a config key", f, Key(m[1]))
+		}
+	}
+	assert.Greater(t, seen, 20, "the scan found the messages")
 }
