@@ -68,7 +68,7 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 	c.region = look.region
 	for _, step := range []func() error{
 		c.checkVpcs, // before the first resource
-		c.logBucket, c.keyPair, c.vpcs, c.connect, c.function, c.clients, c.alb, c.zone,
+		c.logBucket, c.keyPair, c.vpcs, c.connect, c.function, c.clientInstances, c.loadBalancer, c.privateZone,
 	} {
 		if err := step(); err != nil {
 			return nil, err
@@ -212,8 +212,8 @@ func (c *composer) function() error {
 	return err
 }
 
-// clients puts a client in each consumer VPC.
-func (c *composer) clients() error {
+// clientInstances puts a client in each consumer VPC.
+func (c *composer) clientInstances() error {
 	for i, v := range c.consumers {
 		cl, err := network.NewClient(c.ctx, v.Name()+"-client", &network.ClientArgs{
 			Vpc:                     v,
@@ -227,18 +227,18 @@ func (c *composer) clients() error {
 		if err != nil {
 			return err
 		}
-		c.parts.clients = append(c.parts.clients, cl)
+		c.clients = append(c.clients, cl)
 	}
 	return nil
 }
 
-// alb creates the internal ALB and its web servers in the service VPC.
-func (c *composer) alb() error {
+// loadBalancer creates the internal ALB and its web servers in the service VPC.
+func (c *composer) loadBalancer() error {
 	args := &alb.InternalAlbArgs{
 		Name:         c.cfg.AlbName,
 		VpcID:        c.service.VpcID,
 		SubnetIDs:    inputs.FromOutputs(c.service.PrivateSubnetIDs),
-		Clients:      albClients(c.consumers, c.parts.clients, c.ready),
+		Clients:      albClients(c.consumers, c.clients, c.ready),
 		WebCount:     c.cfg.WebCount,
 		Ami:          c.look.ami,
 		InstanceType: c.cfg.InstanceType,
@@ -257,22 +257,22 @@ func (c *composer) alb() error {
 		}
 	}
 	var err error
-	c.parts.alb, err = alb.NewInternalAlb(c.ctx, "web", args)
+	c.alb, err = alb.NewInternalAlb(c.ctx, "web", args)
 	return err
 }
 
-// zone gives the ALB its private name, resolvable in every VPC of the stack.
-func (c *composer) zone() error {
+// privateZone gives the ALB its private name, resolvable in every VPC of the stack.
+func (c *composer) privateZone() error {
 	vpcIDs := []pulumi.StringInput{c.service.VpcID}
 	for _, v := range c.consumers {
 		vpcIDs = append(vpcIDs, v.VpcID)
 	}
 	var err error
-	c.parts.zone, err = dns.NewPrivateZone(c.ctx, "zone", &dns.PrivateZoneArgs{
+	c.zone, err = dns.NewPrivateZone(c.ctx, "zone", &dns.PrivateZoneArgs{
 		Name:    c.cfg.ZoneName,
 		Region:  c.look.region,
 		VpcIDs:  vpcIDs,
-		Aliases: []dns.Alias{{Name: c.cfg.RecordName, DNSName: c.parts.alb.DNSName, ZoneID: c.parts.alb.ZoneID}},
+		Aliases: []dns.Alias{{Name: c.cfg.RecordName, DNSName: c.alb.DNSName, ZoneID: c.alb.ZoneID}},
 	})
 	return err
 }
