@@ -840,23 +840,23 @@ var ruleDefs = []ruleDef{
 // logsVerdict fails logging findings, or warns when the stack turned its
 // logs off on purpose.
 func logsVerdict(o Options, f []string) (string, []string, string) {
-	if len(f) == 0 {
-		return Pass, nil, ""
-	}
-	if o.LogsOff {
-		return Warn, f, "the stack turned its logs off (internal-alb:logs false); set it to true (the default) to record them"
-	}
-	return Fail, f, ""
+	return optedOut(o.LogsOff, f, "the stack turned its logs off (internal-alb:logs false); set it to true (the default) to record them")
 }
 
 // sshVerdict fails admin-port findings, or warns when the stack allows SSH
 // from anywhere on purpose.
 func sshVerdict(o Options, f []string) (string, []string, string) {
-	if len(f) == 0 {
+	return optedOut(o.AllowSshFromAnywhere, f, "the stack sets internal-alb:allowSshFromAnywhere: the owner chose to open admin access this wide")
+}
+
+// optedOut fails findings, or warns with why when the stack's config chose
+// them on purpose.
+func optedOut(chosen bool, f []string, why string) (string, []string, string) {
+	switch {
+	case len(f) == 0:
 		return Pass, nil, ""
-	}
-	if o.AllowSshFromAnywhere {
-		return Warn, f, "the stack sets internal-alb:allowSshFromAnywhere: the owner chose to open admin access this wide"
+	case chosen:
+		return Warn, f, why
 	}
 	return Fail, f, ""
 }
