@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
@@ -100,21 +101,52 @@ func TestEmulator(t *testing.T) {
 	})
 }
 
-func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides map[string]string) {
+// deployment is one scenario's stack on its own moto: what the checks made
+// on a deployed stack (the mission, the twin, day two) share, so one `up`
+// serves them all.
+type deployment struct {
+	ctx       context.Context
+	name      string // the scenario
+	env       *localrun.Env
+	opts      localrun.StackOptions
+	stack     auto.Stack
+	moto      *localrun.Moto
+	clients   *awscheck.Clients // the AWS SDK v2 on the emulator
+	cfg       config.Config
+	overrides map[string]string
+	log       *os.File // the engine's output
+}
+
+// newDeployment starts the scenario's moto and selects its stack; nothing
+// is deployed yet. moto stops when the test ends.
+func newDeployment(t *testing.T, env *localrun.Env, logDir, name string, overrides map[string]string) *deployment {
+	t.Helper()
 	ctx := context.Background()
 	moto, err := localrun.StartMoto(ctx, env.Repo, filepath.Join(logDir, "it-"+name+"-moto.log"), false)
 	require.NoError(t, err)
-	defer moto.Stop()
-
-	s, err := env.Stack(ctx, program, stackOptions(t, "it-"+name, moto.URL, overrides))
+	t.Cleanup(moto.Stop)
+	opts := stackOptions(t, "it-"+name, moto.URL, overrides)
+	s, err := env.Stack(ctx, program, opts)
 	require.NoError(t, err)
-	log := logFile(t, logDir, "it-"+name)
-	fail := func(step string, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v\n(engine output in %s)", step, firstLine(err), log.Name())
-		}
+	return &deployment{
+		ctx: ctx, name: name, env: env, opts: opts, stack: s, moto: moto,
+		clients: awscheck.New(moto.URL, region(t)), cfg: loadConfig(t, overrides),
+		overrides: overrides, log: logFile(t, logDir, "it-"+name),
 	}
+}
+
+// must fails the test when an engine step failed, with the error's first
+// line and where the engine's output is.
+func (d *deployment) must(t *testing.T, step string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v\n(engine output in %s)", step, firstLine(err), d.log.Name())
+	}
+}
+
+func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides map[string]string) {
+	d := newDeployment(t, env, logDir, name, overrides)
+	ctx, s, log, fail := d.ctx, d.stack, d.log, func(step string, err error) { t.Helper(); d.must(t, step, err) }
 
 	// 1. up
 	timing := localrun.NewTiming()
@@ -142,8 +174,7 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	fail("refresh (expect no changes)", err)
 
 	// 4. independent checks through the AWS API
-	cfg := loadConfig(t, overrides)
-	clients := awscheck.New(moto.URL, region(t))
+	cfg, clients := d.cfg, d.clients
 	for _, e := range clients.Mission(ctx, expectFrom(cfg)) {
 		t.Error(e)
 	}
@@ -246,4 +277,12 @@ func expectFrom(cfg config.Config) awscheck.Expect {
 func firstLine(err error) string {
 	s, _ := localrun.Short(err)
 	return s
+}
+
+// up deploys the stack and fails the test if it does not succeed.
+func (d *deployment) up(t *testing.T) auto.UpResult {
+	t.Helper()
+	res, err := d.stack.Up(d.ctx, optup.ProgressStreams(d.log))
+	d.must(t, "up", err)
+	return res
 }
