@@ -85,7 +85,7 @@ func findProviderBinary() (string, error) {
 }
 
 // grpcProviderPlugin hands go-plugin's connection to the tfplugin5 shim
-// through fixingClient.
+// through fixingClient, and the shim to the bridge through plainStateProvider.
 type grpcProviderPlugin struct {
 	plugin.Plugin
 	ctx context.Context
@@ -94,7 +94,17 @@ type grpcProviderPlugin struct {
 func (p *grpcProviderPlugin) GRPCClient(ctx context.Context, _ *plugin.GRPCBroker,
 	c *grpc.ClientConn,
 ) (interface{}, error) {
-	return tfplugin5.NewProvider(p.ctx, newFixingClient(mappedOnly{proto.NewProviderClient(c)}), terraformVersion)
+	return newShimProvider(p.ctx, newFixingClient(mappedOnly{proto.NewProviderClient(c)}))
+}
+
+// newShimProvider is the tfplugin5 shim over client, wrapped in
+// plainStateProvider (plainstate.go).
+func newShimProvider(ctx context.Context, client proto.ProviderClient) (shim.Provider, error) {
+	prov, err := tfplugin5.NewProvider(ctx, client, terraformVersion)
+	if err != nil {
+		return nil, err
+	}
+	return plainStateProvider{prov}, nil
 }
 
 func (p *grpcProviderPlugin) GRPCServer(*plugin.GRPCBroker, *grpc.Server) error {
