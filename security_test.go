@@ -225,7 +225,7 @@ func TestSshPublicKeyBecomesAKeyPair(t *testing.T) {
 	_, err := runStack(merge(devConfig(t), map[string]string{"internal-alb:sshPublicKey": testPublicKey}), nil, values)
 	require.NoError(t, err)
 	cmds := values["tryFromClient"].(map[string]any)["bar"].([]any)
-	assert.Regexp(t, `^ssh -J ec2-user@203\.0\.113\.\d+ ec2-user@10\.3\.1\.\d+$`, cmds[0])
+	assert.Regexp(t, `^ssh -J ec2-user@198\.51\.100\.\d+ ec2-user@10\.3\.1\.\d+$`, cmds[0], "through the bastion's Elastic IP")
 
 	none := map[string]any{}
 	_, err = runStack(merge(devConfig(t), map[string]string{"internal-alb:adminAccess": "none", "internal-alb:adminCidrs": "[]"}), nil, none)

@@ -21,7 +21,7 @@ func TestDefaultStackResourceCounts(t *testing.T) {
 		awstype.RouteTable: 6, awstype.Route: 2 + 4, awstype.RouteTableAssociation: 8, // internet for 2 public tables; peering both ways in 4 private
 		awstype.VpcEndpoint: 3, awstype.DefaultSecurityGroup: 2, awstype.SecurityGroup: 6, awstype.SecurityGroupIngressRule: 7, awstype.SecurityGroupEgressRule: 7,
 		awstype.NetworkAcl: 4, awstype.FlowLog: 2, // a network ACL per tier and a flow log per VPC
-		awstype.Instance: 5, awstype.VpcPeeringConnection: 1,
+		awstype.Instance: 5, awstype.InstanceState: 5, awstype.Eip: 2, awstype.VpcPeeringConnection: 1, // each instance declared running; an Elastic IP per bastion
 		awstype.LoadBalancer: 1, awstype.TargetGroup: 1, awstype.Listener: 1, awstype.TargetGroupAttachment: 2,
 		awstype.Zone: 1, awstype.Record: 1,
 		awstype.Role: 3, awstype.RolePolicy: 3, awstype.InstanceProfile: 2, awstype.Function: 1, awstype.LogGroup: 1, // the web servers' role writes their logs
@@ -377,14 +377,19 @@ func TestStackOutputs(t *testing.T) {
 	assert.Len(t, values["connectivityId"], 1)
 	assert.Regexp(t, `^10\.3\.1\.\d+$`, values["clientPrivateIps"].(map[string]any)["bar"])
 	assert.Len(t, values["webPrivateIps"], 2)
-	assert.Contains(t, values["bastionPublicIps"], "foo")
+	// The bastions' addresses are their Elastic IPs (the mocks give those
+	// 198.51.100.0/24), which stay through a stop and start; the command
+	// goes through the same address.
+	bastions := values["bastionPublicIps"].(map[string]any)
+	assert.Regexp(t, `^198\.51\.100\.\d+$`, bastions["foo"])
+	assert.Regexp(t, `^198\.51\.100\.\d+$`, bastions["bar"])
 	assert.Contains(t, values["lambdaEndpointDnsNames"].(map[string]any)["bar"], ".lambda.ap-northeast-1.vpce.amazonaws.com")
 	cmds := values["tryFromClient"].(map[string]any)["bar"].([]any)
 	require.Len(t, cmds, 4)
 	// No key pair: EC2 Instance Connect pushes the user's key to both hops first.
 	push := `aws ec2-instance-connect send-ssh-public-key --region ap-northeast-1 --instance-id %s --instance-os-user ec2-user --ssh-public-key file://~/.ssh/id_ed25519.pub`
 	assert.Regexp(t, `^`+regexp.QuoteMeta(fmt.Sprintf(push, "i-bar-bastion")+" && "+fmt.Sprintf(push, "i-bar-client")+" && ")+
-		`ssh -J ec2-user@203\.0\.113\.\d+ ec2-user@10\.3\.1\.\d+$`, cmds[0])
+		`ssh -J ec2-user@`+regexp.QuoteMeta(bastions["bar"].(string))+` ec2-user@10\.3\.1\.\d+$`, cmds[0])
 	assert.Equal(t, "curl -sS http://"+dnsName+"/", cmds[1])
 	assert.Equal(t, "curl -sS http://alb.home/", cmds[2])
 	assert.Equal(t, "aws lambda invoke --region ap-northeast-1 --function-name hello-world response.json && cat response.json", cmds[3])

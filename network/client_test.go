@@ -64,7 +64,7 @@ func TestClient(t *testing.T) {
 	// Only the bastion has a public address, in a public subnet.
 	for _, i := range g.OfType(awstype.Instance) {
 		if plantest.Obj(i.Prop("tags"))["Role"] == "bastion" {
-			assert.Equal(t, true, i.Prop("associatePublicIpAddress"), i.Name)
+			assert.Nil(t, i.Inputs["associatePublicIpAddress"], "%s: its address is an Elastic IP", i.Name)
 			assert.Equal(t, "public", g.Tier(t, i.Prop("subnetId")), i.Name)
 		} else {
 			assert.Equal(t, false, i.Prop("associatePublicIpAddress"), i.Name)

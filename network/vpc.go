@@ -360,7 +360,7 @@ func (b *vpcBuilder) admin() error {
 	case a == nil:
 		return nil
 	case a.Bastion != nil:
-		return b.v.addBastion(b.ctx, b.v.name+"-bastion", b.ec2Vpc, a.Bastion, b.in)
+		return b.v.addBastion(b.ctx, b.v.name+"-bastion", b.ec2Vpc, b.igw, a.Bastion, b.in)
 	default:
 		return b.v.addConnectEndpoint(b.ctx, b.v.name+"-eice", b.ec2Vpc, b.in)
 	}
@@ -400,7 +400,7 @@ func newSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc, block netip.Prefi
 // addBastion creates the bastion's group and instance in the first public
 // subnet. SSH comes in only from the admin CIDRs and goes out only to the
 // VPC's own block, where the private instances admit it from this group.
-func (v *Vpc) addBastion(ctx *pulumi.Context, name string, vpc *ec2.Vpc, b *Bastion, in pulumi.ResourceOption) error {
+func (v *Vpc) addBastion(ctx *pulumi.Context, name string, vpc *ec2.Vpc, igw *ec2.InternetGateway, b *Bastion, in pulumi.ResourceOption) error {
 	group, err := sg.NewGroup(ctx, name, vpc.ID(), "SSH bastion: in from the admin CIDRs, out to this VPC", in)
 	if err != nil {
 		return fmt.Errorf("network: %w", err)
@@ -418,16 +418,27 @@ func (v *Vpc) addBastion(ctx *pulumi.Context, name string, vpc *ec2.Vpc, b *Bast
 		InstanceType:     b.InstanceType,
 		SubnetID:         v.PublicSubnetIDs[0],
 		SecurityGroupIDs: pulumi.StringArray{group.ID()},
-		PublicIP:         true,
 		KeyName:          b.KeyName,
 		Role:             "bastion",
+		ElasticIP:        true,
 	}, in)
+	if err != nil {
+		return fmt.Errorf("network: %w", err)
+	}
+	// The bastion's address is an Elastic IP: an auto-assigned one changes
+	// on every stop and start, and the outputs and commands naming it would
+	// go stale. AWS associates one only once the VPC has its internet gateway.
+	eip, err := ec2.NewEip(ctx, name, &ec2.EipArgs{
+		Domain:   pulumi.String("vpc"),
+		Instance: inst.ID(),
+		Tags:     tags(name),
+	}, in, pulumi.DependsOn([]pulumi.Resource{igw}))
 	if err != nil {
 		return fmt.Errorf("network: %w", err)
 	}
 	v.Admin = &Admin{
 		SecurityGroupID: group.ID().ToStringOutput(),
-		Bastion:         &BastionHost{InstanceID: inst.ID().ToStringOutput(), PublicIP: inst.PublicIp},
+		Bastion:         &BastionHost{InstanceID: inst.ID().ToStringOutput(), PublicIP: eip.PublicIp},
 	}
 	return nil
 }

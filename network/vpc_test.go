@@ -168,7 +168,13 @@ func TestNatModes(t *testing.T) {
 		t.Run(string(mode), func(t *testing.T) {
 			g, _ := runVpcs(t, with(func(_ string, a *network.VpcArgs) { a.Nat = mode }), "foo", "bar")
 			assert.Len(t, g.OfType(awstype.NatGateway), 2*perVpc)
-			assert.Len(t, g.OfType(awstype.Eip), 2*perVpc)
+			var natEips []string // the others are the bastions'
+			for _, e := range g.OfType(awstype.Eip) {
+				if e.Inputs["instance"] == nil {
+					natEips = append(natEips, e.Name)
+				}
+			}
+			assert.Len(t, natEips, 2*perVpc)
 			natRoutes := map[string]string{} // private route table → NAT
 			for _, r := range g.OfType(awstype.Route) {
 				if r.String("natGatewayId") != "" {
@@ -287,7 +293,7 @@ func TestBastion(t *testing.T) {
 		bastions = append(bastions, i.Name)
 		vpc := strings.TrimSuffix(i.Name, "-bastion")
 		assert.Equal(t, "bastion", plantest.Obj(i.Prop("tags"))["Role"])
-		assert.Equal(t, true, i.Prop("associatePublicIpAddress"), i.Name)
+		assert.Nil(t, i.Inputs["associatePublicIpAddress"], "%s: no auto-assigned address; AWS shows the Elastic IP's association", i.Name)
 		assert.Equal(t, vpc+"-public-1", g.Ref(t, i.Prop("subnetId")).Name)
 		assert.Equal(t, []string{vpc + "-bastion"}, g.Names(t, i.Prop("vpcSecurityGroupIds")))
 		assert.Equal(t, ami, i.String("ami"))
@@ -295,6 +301,23 @@ func TestBastion(t *testing.T) {
 		assert.Equal(t, "admin-key", i.String("keyName"))
 	}
 	assert.ElementsMatch(t, []string{"foo-bastion", "bar-bastion"}, bastions)
+	// Each bastion's public address is an Elastic IP: an auto-assigned one
+	// changes on every stop and start. It is associated once the VPC has
+	// its internet gateway, and it is the address the VPC reports.
+	var eips []string
+	for _, e := range g.OfType(awstype.Eip) {
+		eips = append(eips, e.Name)
+		vpc := strings.TrimSuffix(e.Name, "-bastion")
+		assert.Equal(t, "vpc", e.String("domain"), e.Name)
+		assert.Equal(t, e.Name, g.Ref(t, e.Prop("instance")).Name, "%s: the bastion's own address", e.Name)
+		assert.Contains(t, e.Dependencies, g.Named(t, awstype.InternetGateway, vpc+"-igw").URN, "%s waits for the internet gateway", e.Name)
+	}
+	assert.ElementsMatch(t, []string{"foo-bastion", "bar-bastion"}, eips)
+	require.NotNil(t, vpcs["bar"].Admin)
+	require.NotNil(t, vpcs["bar"].Admin.Bastion)
+	addr := make(chan string, 1)
+	vpcs["bar"].Admin.Bastion.PublicIP.ApplyT(func(s string) string { addr <- s; return s })
+	assert.Equal(t, g.Named(t, awstype.Eip, "bar-bastion").String("publicIp"), <-addr)
 	assert.Empty(t, g.OfType(awstype.InstanceConnectEndpoint))
 	require.NotNil(t, vpcs["foo"].Admin)
 	assert.NotNil(t, vpcs["foo"].Admin.Bastion)

@@ -94,7 +94,11 @@ type Instance struct {
 	Profile                string
 	Type                   string
 	KeyName                string
-	Res                    *graph.Resource
+	// State is the instance's state when the graph knows it and it is not
+	// running ("stopped", "stopping"…): from the instance's own state, or
+	// from an InstanceState resource that manages it.
+	State string
+	Res   *graph.Resource
 }
 
 // Peering is a VPC peering connection.
@@ -670,9 +674,23 @@ func (m *Model) readInstances(rs resourcesByType) {
 		if s == nil {
 			m.note("instance %s: subnet %q not in the graph", in.Name, in.Subnet)
 		}
+		in.State = notRunning(str(r, "instanceState"))
 		m.Insts[in.ID] = in
 		m.instList = append(m.instList, in)
 	})
+	rs.each(awstype.InstanceState, func(r *graph.Resource) {
+		if in := m.Insts[str(r, "instanceId")]; in != nil && in.State == "" {
+			in.State = notRunning(str(r, "state"))
+		}
+	})
+}
+
+// notRunning is state unless it is running (or about to be), else "".
+func notRunning(state string) string {
+	if state == "" || state == "running" || state == "pending" {
+		return ""
+	}
+	return state
 }
 
 // readPeerings reads the VPC peering connections and whether each is active

@@ -29,6 +29,15 @@ type PathResult struct {
 	Hops   []Hop  `json:"hops"`
 }
 
+// stoppedHop is a failed hop for an instance the graph knows is not
+// running, else none.
+func stoppedHop(in *Instance) []Hop {
+	if in.State == "" {
+		return nil
+	}
+	return []Hop{{Step: "instance", Detail: fmt.Sprintf("%s is %s", in.Name, in.State)}}
+}
+
 func required(id, name string, hops []Hop) PathResult {
 	p := PathResult{ID: id, Kind: "required", Name: name, Hops: hops}
 	if allOK(hops) {
@@ -309,7 +318,7 @@ func (m *Model) Paths(o Options) []PathResult {
 				continue
 			}
 			fqdn := recs[0].FQDN
-			var hops []Hop
+			hops := stoppedHop(c)
 			rec, _, h := m.resolve(fqdn, m.instVPC(c))
 			hops = append(hops, h)
 			if rec != nil {
@@ -387,6 +396,7 @@ func (m *Model) Paths(o Options) []PathResult {
 					}
 				}
 				hops = append(hops, az)
+				hops = append(hops, stoppedHop(in)...)
 				var srcs []*node
 				srcs = append(srcs, m.lbNodes(lb)...)
 				if len(srcs) == 0 {
@@ -419,7 +429,7 @@ func (m *Model) Paths(o Options) []PathResult {
 			vpcID := m.instVPC(c)
 			name := fmt.Sprintf("%s (VPC %s) → lambda:InvokeFunction %s", c.Name, m.vpcName(vpcID), fn.Name)
 			api := "lambda." + firstNonEmpty(m.Region, "<region>") + ".amazonaws.com"
-			var hops []Hop
+			hops := stoppedHop(c)
 			var ep *Endpoint
 			for _, e := range m.vpceList() {
 				if e.VPC == vpcID && strings.HasSuffix(e.Service, ".lambda") && strings.EqualFold(e.Type, "Interface") {

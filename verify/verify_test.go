@@ -534,3 +534,33 @@ func BenchmarkCheckTGW(b *testing.B) {
 		verify.Check(g, opts)
 	}
 }
+
+// A stopped instance serves nothing: the paths from a stopped client and to
+// a stopped web server are refused, naming it, whether the instance itself
+// or the InstanceState resource that manages it says so.
+func TestStoppedInstancesRefuseTheirPaths(t *testing.T) {
+	def := fixture.Default()
+	byName := func(r verify.Report) map[string]verify.PathResult {
+		m := map[string]verify.PathResult{}
+		for _, p := range r.Paths {
+			m[p.ID+" "+p.Name] = p
+		}
+		return m
+	}
+	web := fixture.Set(def, awstype.InstanceState, "web-web2-running", "state", "stopped")
+	paths := byName(verify.Check(web, verify.Options{SkipCost: true}))
+	p := paths["P2 foo-internal-alb → web-web2:8080"]
+	assert.False(t, p.OK)
+	assert.Contains(t, p.Reason, "web-web2 is stopped")
+	assert.True(t, paths["P2 foo-internal-alb → web-web1:8080"].OK, "the other web server still serves")
+
+	client := fixture.Set(def, awstype.Instance, "bar-client", "instanceState", "stopping")
+	r := verify.Check(client, verify.Options{SkipCost: true})
+	for _, p := range r.Paths {
+		if (p.ID == "P1" || p.ID == "P3") && strings.HasPrefix(p.Name, "bar-client ") {
+			assert.False(t, p.OK, p.Name)
+			assert.Contains(t, p.Reason, "bar-client is stopping")
+		}
+	}
+	assert.False(t, r.OK())
+}

@@ -163,6 +163,7 @@ var resourceMappings = []mapping{
 	{TF: "aws_default_security_group", Token: "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", Fields: inlineRuleNames()},
 	{TF: "aws_security_group", Token: "aws:ec2/securityGroup:SecurityGroup", Fields: inlineRuleNames()},
 	{TF: "aws_instance", Token: "aws:ec2/instance:Instance"},
+	{TF: "aws_ec2_instance_state", Token: "aws:ec2transitgateway/instanceState:InstanceState"},
 	{TF: "aws_vpc_peering_connection", Token: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"},
 	{TF: "aws_vpc_endpoint_policy", Token: "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"},
 	{TF: "aws_flow_log", Token: "aws:ec2/flowLog:FlowLog"},

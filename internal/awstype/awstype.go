@@ -43,6 +43,7 @@ const (
 // Instances and what admins reach them with.
 const (
 	Instance                = "aws:ec2/instance:Instance"
+	InstanceState           = "aws:ec2transitgateway/instanceState:InstanceState"
 	KeyPair                 = "aws:ec2/keyPair:KeyPair"
 	EbsVolume               = "aws:ebs/volume:Volume"
 	InstanceConnectEndpoint = "aws:ec2transitgateway/instanceConnectEndpoint:InstanceConnectEndpoint"

@@ -1,12 +1,14 @@
 // Package instance creates EC2 instances hardened the same way everywhere:
-// IMDSv2 required, an encrypted gp3 root volume, no public address unless
-// asked for, and user data that replaces the instance when it changes.
+// IMDSv2 required, an encrypted gp3 root volume, no auto-assigned public
+// address (it would change on every stop and start; a bastion's is an
+// Elastic IP), and user data that replaces the instance when it changes.
 package instance
 
 import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2transitgateway"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -16,11 +18,16 @@ type Args struct {
 	InstanceType     string
 	SubnetID         pulumi.StringInput
 	SecurityGroupIDs pulumi.StringArrayInput
-	PublicIP         bool               // only bastions
 	InstanceProfile  pulumi.StringInput // optional
 	KeyName          pulumi.StringInput // optional: an EC2 key pair for SSH
 	UserData         string             // optional
-	Role             string             // "bastion", "web" or "client": the Role tag
+	// ElasticIP: the instance's public address is an Elastic IP associated
+	// after launch. The launch then leaves associatePublicIpAddress unset
+	// (the subnets assign no address themselves): AWS reports it true once
+	// the address is associated, and an explicit false would be a change
+	// on every refresh.
+	ElasticIP bool
+	Role      string // "bastion", "web" or "client": the Role tag
 }
 
 // RootVolumeGiB is the root volume size: the Amazon Linux 2023 AMI's minimum.
@@ -33,7 +40,7 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 		InstanceType:             pulumi.String(a.InstanceType),
 		SubnetId:                 a.SubnetID,
 		VpcSecurityGroupIds:      a.SecurityGroupIDs,
-		AssociatePublicIpAddress: pulumi.Bool(a.PublicIP),
+		AssociatePublicIpAddress: pulumi.Bool(false),
 		MetadataOptions: &ec2.InstanceMetadataOptionsArgs{
 			HttpEndpoint:            pulumi.String("enabled"),
 			HttpTokens:              pulumi.String("required"),
@@ -50,6 +57,9 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 			"Role": pulumi.String(a.Role),
 		},
 	}
+	if a.ElasticIP {
+		args.AssociatePublicIpAddress = nil
+	}
 	if a.InstanceProfile != nil {
 		args.IamInstanceProfile = a.InstanceProfile
 	}
@@ -63,6 +73,14 @@ func New(ctx *pulumi.Context, name string, a Args, opts ...pulumi.ResourceOption
 	inst, err := ec2.NewInstance(ctx, name, args, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("instance %s: %w", name, err)
+	}
+	// The stack declares that the instance runs: one stopped outside the
+	// stack is drift that `pulumi up --refresh` repairs by starting it.
+	if _, err := ec2transitgateway.NewInstanceState(ctx, name+"-running", &ec2transitgateway.InstanceStateArgs{
+		InstanceId: inst.ID(),
+		State:      pulumi.String("running"),
+	}, opts...); err != nil {
+		return nil, fmt.Errorf("instance %s: its state: %w", name, err)
 	}
 	return inst, nil
 }

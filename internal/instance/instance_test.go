@@ -1,6 +1,7 @@
 package instance_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -22,12 +23,12 @@ const (
 // Every instance requires IMDSv2 tokens with one hop, has an encrypted gp3
 // root volume of the AMI's minimum size deleted with it, runs the AMI it
 // is given, and is tagged with its name and role; nothing optional is set
-// unless asked for.
+// unless asked for, and no instance asks for an auto-assigned public address.
 func TestInstancesAreHardened(t *testing.T) {
 	g := plantest.Run(t, func(ctx *pulumi.Context) error {
 		if _, err := instance.New(ctx, "bar-bastion", instance.Args{
 			Ami: pulumi.String(ami), InstanceType: "t3.micro", SubnetID: pulumi.String("subnet-bar-public-1"),
-			SecurityGroupIDs: pulumi.StringArray{pulumi.String("sg-bar-bastion")}, PublicIP: true, Role: "bastion",
+			SecurityGroupIDs: pulumi.StringArray{pulumi.String("sg-bar-bastion")}, ElasticIP: true, Role: "bastion",
 		}); err != nil {
 			return err
 		}
@@ -56,7 +57,7 @@ func TestInstancesAreHardened(t *testing.T) {
 
 	bastion := g.Named(t, awstype.Instance, "bar-bastion")
 	assert.Equal(t, map[string]any{"Name": "bar-bastion", "Role": "bastion"}, bastion.Prop("tags"))
-	assert.Equal(t, true, bastion.Prop("associatePublicIpAddress"))
+	assert.Nil(t, bastion.Inputs["associatePublicIpAddress"], "an Elastic IP's instance leaves it to AWS, which shows the association")
 	assert.Equal(t, "t3.micro", bastion.String("instanceType"))
 	assert.Equal(t, "subnet-bar-public-1", bastion.String("subnetId"))
 	assert.Equal(t, []any{"sg-bar-bastion"}, bastion.Prop("vpcSecurityGroupIds"))
@@ -70,6 +71,16 @@ func TestInstancesAreHardened(t *testing.T) {
 	assert.Equal(t, "admin-key", web.String("keyName"))
 	assert.Equal(t, "#!/bin/sh\necho hi\n", web.String("userData"))
 	assert.Equal(t, true, web.Prop("userDataReplaceOnChange"), "a new script is a new instance")
+
+	// Each instance is declared running, so one stopped outside the stack
+	// is drift that `up --refresh` repairs.
+	states := g.OfType(awstype.InstanceState)
+	require.Len(t, states, 2)
+	for _, s := range states {
+		in := g.Named(t, awstype.Instance, strings.TrimSuffix(s.Name, "-running"))
+		assert.Equal(t, "running", s.String("state"), s.Name)
+		assert.Equal(t, in.ID, s.String("instanceId"), s.Name)
+	}
 }
 
 // A public key becomes one EC2 key pair in a component of its own; its

@@ -59,6 +59,7 @@ var programResources = []resource{
 	{"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", ec2.DefaultSecurityGroupArgs{}, ec2.DefaultSecurityGroup{}},
 	{"aws:ec2/securityGroup:SecurityGroup", ec2.SecurityGroupArgs{}, ec2.SecurityGroup{}},
 	{"aws:ec2/instance:Instance", ec2.InstanceArgs{}, ec2.Instance{}},
+	{"aws:ec2transitgateway/instanceState:InstanceState", ec2transitgateway.InstanceStateArgs{}, ec2transitgateway.InstanceState{}},
 	{"aws:ec2/vpcPeeringConnection:VpcPeeringConnection", ec2.VpcPeeringConnectionArgs{}, ec2.VpcPeeringConnection{}},
 	{"aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy", ec2.VpcEndpointPolicyArgs{}, ec2.VpcEndpointPolicy{}},
 	{"aws:ec2/flowLog:FlowLog", ec2.FlowLogArgs{}, ec2.FlowLog{}},
