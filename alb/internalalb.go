@@ -305,6 +305,7 @@ func webProfile(ctx *pulumi.Context, name string, objects pulumi.StringInput, in
 		Description:      pulumi.String("Web servers: write their own logs to the stack's log bucket, nothing else"),
 		Path:             pulumi.String(policy.IamPath),
 		AssumeRolePolicy: pulumi.JSONMarshal(policy.Trust("ec2.amazonaws.com")),
+		Tags:             pulumi.StringMap{"Name": pulumi.String(name)},
 	}, in)
 	if err != nil {
 		return nil, fmt.Errorf("alb: %w", err)
@@ -317,7 +318,9 @@ func webProfile(ctx *pulumi.Context, name string, objects pulumi.StringInput, in
 	}, in); err != nil {
 		return nil, fmt.Errorf("alb: %w", err)
 	}
-	profile, err := iam.NewInstanceProfile(ctx, name, &iam.InstanceProfileArgs{Role: role.Name, Path: pulumi.String(policy.IamPath)}, in)
+	profile, err := iam.NewInstanceProfile(ctx, name, &iam.InstanceProfileArgs{
+		Role: role.Name, Path: pulumi.String(policy.IamPath), Tags: pulumi.StringMap{"Name": pulumi.String(name)},
+	}, in)
 	if err != nil {
 		return nil, fmt.Errorf("alb: %w", err)
 	}

@@ -78,6 +78,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 	logs, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String("/aws/lambda/" + args.FunctionName),
 		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		Tags:            nameTag("/aws/lambda/" + args.FunctionName),
 	}, in)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
@@ -87,6 +88,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 		Description:      pulumi.String("Execution role of " + args.FunctionName + ": writes its own logs, nothing else"),
 		Path:             pulumi.String(policy.IamPath),
 		AssumeRolePolicy: trust("lambda.amazonaws.com"),
+		Tags:             nameTag(name + "-exec"),
 	}, in)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
@@ -113,6 +115,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 		Code: pulumi.NewAssetArchive(map[string]any{
 			HandlerFile: pulumi.NewStringAsset(handlerSource),
 		}),
+		Tags: nameTag(args.FunctionName),
 	}, in, pulumi.DependsOn([]pulumi.Resource{logs, execPolicy}))
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
@@ -125,6 +128,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 		Description:      pulumi.String("Instances that invoke " + args.FunctionName),
 		Path:             pulumi.String(policy.IamPath),
 		AssumeRolePolicy: trust("ec2.amazonaws.com"),
+		Tags:             nameTag(name + "-invoker"),
 	}, in)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
@@ -140,6 +144,7 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 	profile, err := iam.NewInstanceProfile(ctx, name+"-invoker", &iam.InstanceProfileArgs{
 		Role: invoker.Name,
 		Path: pulumi.String(policy.IamPath),
+		Tags: nameTag(name + "-invoker"),
 	}, in)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: %w", err)
@@ -199,3 +204,6 @@ func EndpointPolicy(invokerRole, functionArn string) (string, error) {
 		Action:    "lambda:InvokeFunction", Resource: functionArn,
 	}).JSON()
 }
+
+// nameTag is the Name tag a resource of the component carries.
+func nameTag(n string) pulumi.StringMap { return pulumi.StringMap{"Name": pulumi.String(n)} }
