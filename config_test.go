@@ -1,15 +1,19 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
 	"github.com/internal-alb/internal-alb/internal/config"
+	"github.com/internal-alb/internal-alb/internal/plan"
 )
 
 // Bad input fails before a single resource of the whole program is
@@ -23,7 +27,14 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 		want      []string // every line of the error, in order
 	}{
 		{"unknown vpc field", map[string]string{"serviceVpc": `{"name":"foo","cidrBlock":"10.2.0.0/16"}`},
-			[]string{`internal-alb:serviceVpc: "{\"name\":\"foo\",\"cidrBlock\":\"10.2.0.0/16\"}" cannot be read: json: unknown field "cidrBlock"`}},
+			[]string{`internal-alb:serviceVpc: "{\"name\":\"foo\",\"cidrBlock\":\"10.2.0.0/16\"}" is not an object {name, cidr, nat?}: unknown field "cidrBlock"`}},
+		{"a typo of a key", map[string]string{"natMod": "single"},
+			[]string{`internal-alb:natMod is not a key this program reads; did you mean internal-alb:natMode?`}},
+		{"a typo of a key beside a bad value", map[string]string{"NatMode": "single", "azCount": "1"},
+			[]string{
+				`internal-alb:NatMode is not a key this program reads; did you mean internal-alb:natMode?`,
+				`internal-alb:azCount: 1 is fewer than 2; an ALB needs subnets in at least two AZs`,
+			}},
 		{"az count not a number", map[string]string{"azCount": "two"},
 			[]string{`internal-alb:azCount: "two" is not a whole number`}},
 		{"more azs than the region has", map[string]string{"azCount": "4"},
@@ -55,6 +66,41 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 			assert.Equal(t, c.want, strings.Split(strings.TrimSpace(msg), "\n"))
 		})
 	}
+}
+
+// Under `pulumi up` the language host hands the program its whole config in
+// PULUMI_CONFIG (the Pulumi CLI lets any key of the project's namespace
+// through): a key there that the program does not read fails the run
+// before a single resource, naming the stack file that sets it and the
+// nearest key. Mocks and inline programs attach the keys themselves (the
+// table above; the emulator run).
+func TestUnknownKeyUnderTheLanguageHost(t *testing.T) {
+	cfg := devConfig(t)
+	cfg["internal-alb:natMod"] = "single"
+	all, err := json.Marshal(cfg)
+	require.NoError(t, err)
+	dev, err := os.ReadFile("Pulumi.dev.yaml")
+	require.NoError(t, err)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.dev.yaml"), append(dev, "  internal-alb:natMod: single\n"...), 0o644))
+	t.Setenv(pulumi.EnvConfig, string(all))
+	t.Setenv(pulumi.EnvPulumiRootDirectory, dir)
+
+	m := &plan.Mocks{Region: "ap-northeast-1", Zones: []string{"ap-northeast-1a", "ap-northeast-1c"}}
+	err = pulumi.RunErr(program, pulumi.WithMocks(config.Namespace, "dev", m))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "invalid stack config:\n"+
+		"internal-alb:natMod (set in Pulumi.dev.yaml) is not a key this program reads; did you mean internal-alb:natMode?")
+	assert.Empty(t, m.Graph(), "no resource is registered")
+
+	// Without the typo, the same run deploys the stack.
+	delete(cfg, "internal-alb:natMod")
+	all, err = json.Marshal(cfg)
+	require.NoError(t, err)
+	t.Setenv(pulumi.EnvConfig, string(all))
+	m = &plan.Mocks{Region: "ap-northeast-1", Zones: []string{"ap-northeast-1a", "ap-northeast-1c"}}
+	require.NoError(t, pulumi.RunErr(program, pulumi.WithMocks(config.Namespace, "dev", m)))
+	assert.NotEmpty(t, m.Graph())
 }
 
 // Pulumi.yaml's config block is config.Keys, both ways: every key declared

@@ -2,7 +2,9 @@ package config
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strconv"
 	"strings"
@@ -86,6 +88,10 @@ func (k KeySpec) set(c *Config, raw string) error {
 	v := reflect.ValueOf(k.field(c)).Elem()
 	switch v.Kind() {
 	case reflect.String:
+		// The engine hands a program objects and lists as JSON text.
+		if t := strings.TrimSpace(raw); (strings.HasPrefix(t, "[") || strings.HasPrefix(t, "{")) && json.Valid([]byte(t)) {
+			return fmt.Errorf("is a list or an object, not a string")
+		}
 		v.SetString(raw)
 	case reflect.Int:
 		n, err := strconv.Atoi(strings.TrimSpace(raw))
@@ -104,10 +110,101 @@ func (k KeySpec) set(c *Config, raw string) error {
 		fresh := reflect.New(v.Type())
 		dec := json.NewDecoder(strings.NewReader(raw))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(fresh.Interface()); err != nil {
-			return fmt.Errorf("cannot be read: %v", err)
+		err := dec.Decode(fresh.Interface())
+		if err == nil && strings.TrimSpace(raw[dec.InputOffset():]) != "" {
+			err = fmt.Errorf("more follows the first JSON value")
+		}
+		if err != nil {
+			return fmt.Errorf("is not %s%s", shape(v.Type()), why(err, raw, v.Type()))
 		}
 		v.Set(fresh.Elem())
 	}
 	return nil
+}
+
+// shape says what a stack value of type t looks like, as a stack file
+// writes it: "a list of objects {name, cidr, nat?}".
+func shape(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int:
+		return "a whole number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Struct {
+			return "a list of objects " + fields(t.Elem())
+		}
+		return "a list of " + strings.TrimPrefix(shape(t.Elem()), "a ") + "s"
+	case reflect.Struct:
+		return "an object " + fields(t)
+	}
+	return t.String()
+}
+
+// fields is a struct's fields as its descriptions write them:
+// "{name, cidr, nat?}".
+func fields(t reflect.Type) string { return "{" + strings.Join(fieldNames(t, true), ", ") + "}" }
+
+// fieldNames are the JSON names of a struct's fields, optional ones
+// marked with "?" when mark is set.
+func fieldNames(t reflect.Type, mark bool) []string {
+	var names []string
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if mark && strings.Contains(opts, "omitempty") {
+			name += "?"
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+// why is the part of a JSON decoding error that says what is wrong where,
+// in the stack file's terms rather than Go's; "" when the value is of
+// another kind altogether, which shape already says.
+func why(err error, raw string, t reflect.Type) string {
+	open := "["
+	if t.Kind() == reflect.Struct {
+		open = "{"
+	}
+	if !strings.HasPrefix(strings.TrimSpace(raw), open) {
+		return ""
+	}
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		if typeErr.Field == "" {
+			return ""
+		}
+		return fmt.Sprintf(": %s is %s, not %s", typeErr.Field, jsonKind(typeErr.Value), shape(typeErr.Type))
+	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
+	if field, ok := strings.CutPrefix(msg, "unknown field "); ok {
+		for t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if near := Nearest(strings.Trim(field, `"`), fieldNames(t, false)); near != "" {
+			return fmt.Sprintf(": unknown field %s (did you mean %q?)", field, near)
+		}
+		return ": unknown field " + field
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return ": the JSON ends early"
+	}
+	return ": " + msg
+}
+
+// jsonKind names a JSON value's kind as shape does.
+func jsonKind(kind string) string {
+	switch kind {
+	case "array":
+		return "a list"
+	case "object":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return "a " + kind
 }

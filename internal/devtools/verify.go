@@ -1,6 +1,7 @@
 package devtools
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -37,13 +38,14 @@ func verifyCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) 
 		return 2
 	}
 
-	cfgMap, err := plan.LoadConfig("Pulumi.yaml", fmt.Sprintf("Pulumi.%s.yaml", *stack))
+	stackFile := fmt.Sprintf("Pulumi.%s.yaml", *stack)
+	cfgMap, err := plan.LoadConfig("Pulumi.yaml", stackFile)
 	if err != nil {
 		fmt.Fprintln(stderr, "verify:", err)
 		return 2
 	}
 	cfg, err := config.Load(lookup(cfgMap))
-	if err != nil {
+	if err = errors.Join(stackKeys(cfgMap, stackFile).Check(), err); err != nil {
 		fmt.Fprintf(stderr, "verify: invalid stack config:\n%v\n", err)
 		return 1
 	}
@@ -53,7 +55,7 @@ func verifyCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) 
 	if *state != "" {
 		g, err = verify.LoadStateExport(*state)
 	} else {
-		g, err = plan.Run(program, plan.Options{Stack: *stack, Config: cfgMap})
+		g, err = plan.Run(program, plan.Options{Stack: *stack, Config: cfgMap, ConfigFile: stackFile})
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "verify:", err)
@@ -69,7 +71,7 @@ func verifyCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) 
 			labels := []string{*stack}
 			costs := []verify.CostReport{*report.Cost}
 			for _, v := range Variants {
-				vg, err := plan.Run(program, plan.Options{Stack: *stack, Config: plan.Merge(cfgMap, v.Overrides)})
+				vg, err := plan.Run(program, plan.Options{Stack: *stack, Config: plan.Merge(cfgMap, v.Overrides), ConfigFile: stackFile})
 				if err != nil {
 					fmt.Fprintf(stderr, "verify: variant %s: %v\n", v.Label, err)
 					return 1
@@ -119,6 +121,16 @@ func lookup(m map[string]string) config.Lookup {
 		v, ok := m[config.Key(key)]
 		return v, ok
 	}
+}
+
+// stackKeys are the keys of a stack's config, as plan.LoadConfig read it
+// from file (Pulumi.yaml's defaults are all declared keys).
+func stackKeys(cfg map[string]string, file string) config.StackKeys {
+	keys := config.StackKeys{}
+	for k := range cfg {
+		keys[k] = file
+	}
+	return keys
 }
 
 // VerifyOptions are the verifier's options for a stack config: who must

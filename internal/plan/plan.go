@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/graph"
 )
 
@@ -22,6 +23,9 @@ type Options struct {
 	// Config is the stack config with full keys ("internal-alb:azCount"),
 	// objects and lists as JSON, as the engine passes it to a program.
 	Config map[string]string
+	// ConfigFile is the stack file Config was read from, which an error
+	// about one of its keys names ("" when none).
+	ConfigFile string
 }
 
 // Run runs program under mocks. It returns the graph even when the program
@@ -38,7 +42,13 @@ func Run(program pulumi.RunFunc, opts Options) (graph.Graph, error) {
 		region = "ap-northeast-1"
 	}
 	m := &Mocks{Region: region, Zones: []string{region + "a", region + "c", region + "d"}, stack: opts.Stack, project: opts.Project}
-	err := pulumi.RunErr(program,
+	// The program sees the whole config's keys, as it does under the
+	// engine, so it can refuse the ones it does not read.
+	keys := config.StackKeys{}
+	for k := range opts.Config {
+		keys[k] = opts.ConfigFile
+	}
+	err := pulumi.RunErr(config.WithStackKeys(program, keys),
 		pulumi.WithMocks(opts.Project, opts.Stack, m),
 		func(info *pulumi.RunInfo) { info.Config = opts.Config },
 	)
