@@ -5,6 +5,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -39,6 +40,9 @@ var devtool func(args []string) int
 // program is the whole stack: what pulumi.Run runs, and what the tests and
 // the local emulator run run too.
 func program(ctx *pulumi.Context) error {
+	if err := tagEveryResource(ctx); err != nil {
+		return err
+	}
 	outs, err := newStack(ctx)
 	if err != nil {
 		return err
@@ -57,7 +61,8 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 		v, err := stackCfg.Try(key)
 		return v, err == nil
 	})
-	if err != nil {
+	// Keys it does not read first: a typo of a key is why its value is missing.
+	if err = errors.Join(config.StackKeysOf(ctx).Check(), err); err != nil {
 		return nil, fmt.Errorf("invalid stack config:\n%w", err)
 	}
 	look, err := lookUp(ctx, cfg)

@@ -35,12 +35,10 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
+	var server *localrun.Server // set once the emulator is known
+	stateDir := ""
 	fail := func(err error) int {
-		msg, cut := localrun.Short(err)
-		if cut {
-			msg += " (the engine's output is above)" // auto repeats all of it
-		}
-		fmt.Fprintf(stderr, "local %s: %s\n", op, msg)
+		fmt.Fprint(stderr, LocalFailure(op, *stack, stateDir, err, server, localrun.Alive))
 		return 1
 	}
 
@@ -65,7 +63,7 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 	}
 
 	ctx := context.Background()
-	server, err := env.EnsureServer(ctx)
+	server, err = env.EnsureServer(ctx)
 	if err != nil {
 		return fail(err)
 	}
@@ -75,6 +73,7 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 		StateDir: filepath.Join(env.Cache, "state"),
 		WorkDir:  filepath.Join(env.Cache, "workspace"),
 	}
+	stateDir = opts.StateDir
 	if server.Fresh {
 		// A new emulator holds nothing: state from an earlier one would
 		// describe resources that no longer exist.
@@ -93,7 +92,7 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 	start := time.Now()
 	switch op {
 	case "up":
-		res, err := s.Up(ctx, optup.ProgressStreams(stdout), optup.ErrorProgressStreams(stderr))
+		res, err := s.Up(ctx, optup.Refresh(), optup.ProgressStreams(stdout), optup.ErrorProgressStreams(stderr))
 		if err != nil {
 			return fail(err)
 		}
@@ -122,6 +121,45 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 		fmt.Fprintf(stdout, "emulator: %s, log %s (make local-stop ends it)\n", server.URL, server.LogFile)
 	}
 	return 0
+}
+
+// LocalFailure is what `local <op>` prints when it fails: the engine's
+// error without the engine's output (printed above it already), and, when
+// the emulator no longer answers at server.URL, that it went away, that the
+// state in stateDir may describe resources that no longer exist, and what
+// to run next. alive is localrun.Alive but for tests.
+func LocalFailure(op, stack, stateDir string, err error, server *localrun.Server, alive func(url string) bool) string {
+	msg, cut := localrun.Short(err)
+	if cut {
+		msg += " (the engine's output is above)" // auto repeats all of it
+	}
+	out := fmt.Sprintf("local %s: %s\n", op, msg)
+	if server == nil || server.URL == "" || alive(server.URL) {
+		return out
+	}
+	mk := func(target string) string {
+		if stack != "dev" {
+			return fmt.Sprintf("make %s STACK=%s", target, stack)
+		}
+		return "make " + target
+	}
+	state := "The state"
+	if stateDir != "" {
+		state = fmt.Sprintf("The state in %s", stateDir)
+	}
+	state += fmt.Sprintf(" (stack %s) may now describe resources that no longer exist: the emulator kept them in memory only, and resources it was creating may be missing from it.", stack)
+	if server.LogFile == "" { // LOCAL_AWS_ENDPOINT: not ours to restart
+		return out + fmt.Sprintf("local %s: the emulator at %s (LOCAL_AWS_ENDPOINT) went away.\n  %s\n"+
+			"  Next: start that emulator again, run %s to forget the state (it stops nothing it did not start),\n"+
+			"  then LOCAL_AWS_ENDPOINT=%s %s to deploy again.\n",
+			op, server.URL, state, mk("local-stop"), server.URL, mk("local"))
+	}
+	next := fmt.Sprintf("%s: it starts a new emulator, forgets the old state and deploys the stack again (%s only forgets).", mk("local"), mk("local-stop"))
+	if op == "destroy" {
+		next = fmt.Sprintf("%s: the resources went with the emulator; it forgets the state (%s deploys anew).", mk("local-stop"), mk("local"))
+	}
+	return out + fmt.Sprintf("local %s: the emulator at %s went away (its log: %s).\n  %s\n  Next: %s\n",
+		op, server.URL, server.LogFile, state, next)
 }
 
 // printOutputs prints the stack outputs, the ALB's DNS name first.

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
@@ -21,6 +22,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	stackcfg "github.com/internal-alb/internal-alb/internal/config"
 	"github.com/internal-alb/internal-alb/internal/plan"
 )
 
@@ -89,8 +91,18 @@ func EmulatorConfig() map[string]string {
 		"aws:skipCredentialsValidation": "true",
 		"aws:skipRequestingAccountId":   "false", // the account id (moto's) keeps group references unprefixed
 		"aws:skipMetadataApiCheck":      "true",
+		"aws:maxRetries":                strconv.Itoa(EmulatorMaxRetries),
 	}
 }
+
+// EmulatorMaxRetries is the provider's maxRetries on the emulator: the
+// attempts of one API call, connection refused included, with backoff. The
+// default, 25, kept `up` going for more than 15 minutes once the emulator
+// was gone (TestEmulatorGoneMidUp); with 3 it fails about 10 s after. moto
+// on loopback never throttles; its only transient failure in the emulator
+// runs' logs is a rare server error (a race in its threaded server: once in
+// about 48,000 requests), which the second attempt gets past.
+const EmulatorMaxRetries = 3
 
 // EmulatorEnv points every AWS API the provider calls at the emulator, with
 // the AWS SDKs' own variable. It replaces the provider's endpoints block,
@@ -125,7 +137,15 @@ func (e *Env) Stack(ctx context.Context, program pulumi.RunFunc, o StackOptions)
 	if prev, err := workspace.LoadProjectStack(sink, project, filepath.Join(o.WorkDir, "Pulumi."+o.Name+".yaml")); err == nil {
 		settings.EncryptionSalt = prev.EncryptionSalt
 	}
+	// The program sees every key it is given, and where each is set, so it
+	// can refuse the ones it does not read (an inline program has no
+	// PULUMI_CONFIG to list them).
+	keys := stackcfg.StackKeys{}
+	for k := range settings.Config {
+		keys[k.String()] = displayPath(e.Repo, from)
+	}
 	for k, v := range plan.Merge(EmulatorConfig(), o.Overrides) {
+		keys[k] = ""
 		key, err := config.ParseKey(k)
 		if err != nil {
 			return auto.Stack{}, fmt.Errorf("config key %q: %w", k, err)
@@ -141,7 +161,7 @@ func (e *Env) Stack(ctx context.Context, program pulumi.RunFunc, o StackOptions)
 			return auto.Stack{}, err
 		}
 	}
-	return auto.UpsertStackInlineSource(ctx, o.Name, project.Name.String(), program,
+	return auto.UpsertStackInlineSource(ctx, o.Name, project.Name.String(), stackcfg.WithStackKeys(program, keys),
 		auto.WorkDir(o.WorkDir),
 		auto.Project(*project),
 		auto.Stacks(map[string]workspace.ProjectStack{o.Name: *settings}),
@@ -156,6 +176,18 @@ func (e *Env) Stack(ctx context.Context, program pulumi.RunFunc, o StackOptions)
 			"PULUMI_DIY_BACKEND_NO_LEGACY_WARNING":        "true",
 		})),
 	)
+}
+
+// displayPath is path relative to the repository when it is inside it.
+func displayPath(repo, path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return path
+	}
+	if rel, err := filepath.Rel(repo, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return abs
 }
 
 // RemoveState forgets the stack's state (for when the emulator was

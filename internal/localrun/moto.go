@@ -134,6 +134,19 @@ func (m *Moto) Stop() {
 	m.pid = 0
 }
 
+// Kill ends the server at once (SIGKILL), as a crash or the OOM killer
+// would: it answers nothing more and writes nothing to its log.
+func (m *Moto) Kill() {
+	if m.pid == 0 {
+		return
+	}
+	_ = syscall.Kill(m.pid, syscall.SIGKILL)
+	if m.cmd != nil {
+		_ = m.cmd.Wait()
+	}
+	m.pid = 0
+}
+
 // Server is the emulator that `make local` uses: LOCAL_AWS_ENDPOINT as it is
 // when set, else a moto server kept running in the background between runs
 // (its pid and URL in the cache).
@@ -151,10 +164,10 @@ func (e *Env) serverFiles() (pidFile, urlFile, logFile string) {
 
 // EnsureServer returns the emulator to use, starting one if needed.
 func (e *Env) EnsureServer(ctx context.Context) (*Server, error) {
-	if url := os.Getenv("LOCAL_AWS_ENDPOINT"); url != "" {
-		url = strings.TrimSuffix(url, "/")
-		if !Alive(url) {
-			return nil, fmt.Errorf("LOCAL_AWS_ENDPOINT=%s does not answer as a moto server", url)
+	if raw := os.Getenv(EndpointVar); raw != "" {
+		url, err := CheckEndpoint(raw)
+		if err != nil {
+			return nil, err
 		}
 		return &Server{URL: url}, nil
 	}
