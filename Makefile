@@ -6,18 +6,29 @@ TOOLS := $(GO) tool -modfile=tools/go.mod
 # The program built with its developer commands (verify, local).
 DEVTOOLS := $(GO) run -tags devtools .
 STACK ?= dev
+# How long `make fuzz` runs each fuzz target.
+FUZZTIME ?= 10s
 
-.PHONY: test unit lint verify bench picture golden emulator integration figures local local-preview local-destroy local-stop twin
+.PHONY: drift test unit lint verify bench picture golden emulator integration figures local local-preview local-destroy local-stop local-recover orphans twin
 
-## test: everything CI runs: lint, unit tests, the verifier on the plan, and
-## the emulator run.
-test: lint unit verify integration
+## test: everything CI runs: lint, unit tests, a short fuzzing, the verifier
+## on the plan, and the emulator run.
+test: lint unit fuzz verify integration
 
 ## unit: the unit tests: the program under Pulumi mocks, the verifier, and
 ## the twin (as root: its packages, the seed's transcript on the plan, the
 ## differential against the verifier).
 unit:
 	$(GO) test ./...
+
+## fuzz: Go's native fuzzing of the loaders of outside input, the stack
+## config (internal/config) and the state export (verify), FUZZTIME each
+## (default 10s; make fuzz FUZZTIME=5m for longer). go test fuzzes one
+## target per run. A crasher lands in the package's testdata/fuzz: fix the
+## code and commit the file, which every `go test` then runs as a seed.
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/config
+	$(GO) test -run '^$$' -fuzz '^FuzzParseStateExport$$' -fuzztime $(FUZZTIME) ./verify
 
 ## lint: formatting, go vet (also of the devtools and integration builds and
 ## of the plugin double), and the GitHub workflows.
@@ -78,6 +89,27 @@ local-preview: emulator
 local-destroy: emulator
 	$(DEVTOOLS) local destroy --stack $(STACK)
 
+## drift: is the stack `make local` deployed still what the program says?
+## `pulumi preview --refresh`, then each resource that differs: what
+## changed, which required path it breaks, what `make local` does about it.
+## Exit 1 on drift. (A real account: `go run -tags devtools . drift
+## --account --stack <org>/internal-alb/<stack>`; .github/workflows/drift.yml.)
+drift: emulator
+	$(DEVTOOLS) drift --stack $(STACK)
+
+## orphans: list what carries STACK's tags but is not in its state (the
+## local emulator's; AWS=1 STATE=export.json: the account's); DELETE=1
+## deletes it after confirmation (YES=1 without asking).
+orphans:
+	$(DEVTOOLS) orphans --stack $(STACK) $(if $(STATE),--state $(STATE)) $(if $(AWS),--aws) $(if $(DELETE),--delete) $(if $(YES),--yes)
+
+## local-recover: after an interrupted `make local`: clear a stale lock,
+## put what was being created into the state (or forget it when AWS has
+## none), refresh, up, and list the orphans; DESTROY=1 after an interrupted
+## `make local-destroy` finishes the destroy instead.
+local-recover: emulator
+	$(DEVTOOLS) local recover --stack $(STACK) $(if $(DESTROY),--destroy)
+
 ## local-stop: stop the background emulator `make local` started (its state goes with it).
 local-stop: emulator
 	$(DEVTOOLS) local stop
@@ -85,13 +117,15 @@ local-stop: emulator
 ## integration: the aws plugin double's own tests (its mapping against the
 ## pulumi-aws SDK), each moto patch, then the emulator run: up, no-change
 ## preview and refresh, checks through the AWS API and the verifier on the
-## deployed state, destroy, up again; both connectivity modes and three
-## consumers; and a refused config that creates nothing. -parallel 4: all of
+## deployed state, the twin, day two (stop/start, drift, orphans), destroy,
+## up and destroy again, each interrupted and recovered; both connectivity
+## modes and three consumers; refused configs that create nothing; the
+## emulator killed mid-up. -parallel 4: all of
 ## it at once (go test's default, one test per CPU, ran two scenarios and then
 ## the third, though each mostly waits on the provider's timers).
 integration: emulator
 	cd emulator/plugin && $(GO) test ./...
-	$(GO) test -tags integration -run '^(TestMotoPatches|TestEmulator)$$' -parallel 4 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
+	$(GO) test -tags integration -run '^(TestMotoPatches|TestEmulator|TestEmulatorGoneMidUp)$$' -parallel 4 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
 
 ## figures: the emulator run's timings: the three scenarios one at a time
 ## (no contention between them), then the table; then the twin's: up, first

@@ -12,8 +12,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -34,24 +37,61 @@ import (
 
 // scenarios are the stacks the emulator run deploys: both connectivity
 // modes, and peering with three consumers.
-var scenarios = []struct {
-	name      string
-	overrides map[string]string
-}{
-	{"peering", nil},
+var scenarios = []scenario{
+	{name: "peering", dayTwo: []func(*testing.T, *deployment){checkStopStart, checkDrift, checkOrphans},
+		upKilled: interruption{syscall.SIGKILL, "alb"}, destroyKilled: interruption{syscall.SIGINT, "early"}},
 	// The Transit Gateway stack also takes the other admin access mode, and
 	// the three consumers the key pair, so each option is deployed once.
-	{"transitGateway", map[string]string{"internal-alb:connectivity": "transitGateway",
-		"internal-alb:adminAccess": "instanceConnectEndpoint", "internal-alb:adminCidrs": "[]"}},
-	{"peering-3-consumers", map[string]string{"internal-alb:consumerVpcs": threeConsumers, "internal-alb:sshPublicKey": testPublicKey}},
+	{name: "transitGateway", overrides: map[string]string{"internal-alb:connectivity": "transitGateway",
+		"internal-alb:adminAccess": "instanceConnectEndpoint", "internal-alb:adminCidrs": "[]"},
+		dayTwo:   []func(*testing.T, *deployment){checkDrift},
+		upKilled: interruption{syscall.SIGTERM, "zone-associations"}, destroyKilled: interruption{syscall.SIGKILL, "alb"}},
+	{name: "peering-3-consumers", overrides: map[string]string{"internal-alb:consumerVpcs": threeConsumers, "internal-alb:sshPublicKey": testPublicKey},
+		upKilled: interruption{syscall.SIGINT, "early"}, destroyKilled: interruption{syscall.SIGTERM, "zone-associations"}},
 }
 
-// figures collects each scenario's timings for the table `make figures`
-// prints.
+type scenario struct {
+	name      string
+	overrides map[string]string
+	// dayTwo are the checks made on the deployed stack after the mission's,
+	// in order; each leaves the stack as it found it.
+	dayTwo []func(*testing.T, *deployment)
+	// After the timed destroy, `up` again, interrupted by upKilled, and
+	// recovered; then `destroy`, interrupted by destroyKilled, and
+	// recovered. Between them, each signal and each point once.
+	upKilled, destroyKilled interruption
+}
+
+// interruption is a signal to the Pulumi CLI at a point of its run (see
+// interruptRun).
+type interruption struct {
+	sig syscall.Signal
+	at  string
+}
+
+// figures collects each scenario's timings for the tables `make figures`
+// prints: the deployment's, and day two's.
 var figures = struct {
 	sync.Mutex
-	rows []string
+	rows, dayTwo []string
 }{}
+
+// figure records one day-two timing of a scenario.
+func figure(scenario, what string, seconds float64) {
+	figures.Lock()
+	defer figures.Unlock()
+	figures.dayTwo = append(figures.dayTwo, fmt.Sprintf("| %s | %s | %.1f |", scenario, what, seconds))
+}
+
+// dayTwoTable is the day-two figures as a table.
+func dayTwoTable() string {
+	if len(figures.dayTwo) == 0 {
+		return ""
+	}
+	rows := slices.Clone(figures.dayTwo)
+	sort.Strings(rows)
+	return "\n| stack | day two | s |\n|---|---|---|\n" + strings.Join(rows, "\n") + "\n"
+}
 
 func TestEmulator(t *testing.T) {
 	t.Parallel()
@@ -63,7 +103,7 @@ func TestEmulator(t *testing.T) {
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()
-			runScenario(t, env, logDir, sc.name, sc.overrides)
+			runScenario(t, env, logDir, sc)
 		})
 	}
 	t.Run("invalid config creates nothing", func(t *testing.T) {
@@ -72,12 +112,36 @@ func TestEmulator(t *testing.T) {
 		moto, err := localrun.StartMoto(ctx, env.Repo, filepath.Join(logDir, "it-invalid-moto.log"), false)
 		require.NoError(t, err)
 		defer moto.Stop()
-		s, err := env.Stack(ctx, program, stackOptions(t, "it-invalid", moto.URL, map[string]string{"internal-alb:azCount": "1"}))
+		// A stack file with a typo of a key: the CLI lets any key of the
+		// project's namespace through, and the program refuses it.
+		dev, err := os.ReadFile("Pulumi.dev.yaml")
 		require.NoError(t, err)
-		log := logFile(t, logDir, "it-invalid")
-		_, err = s.Up(ctx, optup.ProgressStreams(log))
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "internal-alb:azCount: 1 is fewer than 2")
+		typo := filepath.Join(t.TempDir(), "Pulumi.it-typo.yaml")
+		require.NoError(t, os.WriteFile(typo, append(dev, "  internal-alb:natMod: single\n"...), 0o644))
+		for _, c := range []struct {
+			stack, configFrom string
+			overrides         map[string]string
+			want              string
+		}{
+			{"it-invalid", "", map[string]string{"internal-alb:azCount": "1"}, "internal-alb:azCount: 1 is fewer than 2"},
+			{"it-typo", typo, nil, "internal-alb:natMod (set in " + typo + ") is not a key this program reads; did you mean internal-alb:natMode?"},
+			// (the engine hands the program the value with its keys sorted)
+			{"it-wrong-type", "", map[string]string{"internal-alb:serviceVpc": `[{"name":"foo","cidr":"10.2.0.0/16"}]`},
+				`internal-alb:serviceVpc: "[{\"cidr\":\"10.2.0.0/16\",\"name\":\"foo\"}]" is not an object {name, cidr, nat?}`},
+			// A key Pulumi.yaml types is the CLI's to refuse, before the program runs.
+			{"it-wrong-type-cli", "", map[string]string{"internal-alb:azCount": "two"}, "configuration key 'azCount' must be of type 'integer'"},
+		} {
+			opts := stackOptions(t, c.stack, moto.URL, c.overrides)
+			if c.configFrom != "" {
+				opts.ConfigFrom = c.configFrom
+			}
+			s, err := env.Stack(ctx, program, opts)
+			require.NoError(t, err)
+			_, err = s.Up(ctx, optup.ProgressStreams(logFile(t, logDir, c.stack)))
+			if assert.Error(t, err, c.stack) {
+				assert.Contains(t, err.Error(), c.want, c.stack)
+			}
+		}
 		left, err := awscheck.New(moto.URL, region(t)).Leftovers(ctx)
 		require.NoError(t, err)
 		assert.Empty(t, left, "the emulator holds nothing after a refused config")
@@ -89,7 +153,7 @@ func TestEmulator(t *testing.T) {
 			return
 		}
 		table := "| stack | resources created (of them AWS) | up (s) | no-change preview (s) | destroy (s) | slowest resource (s) | up / slowest |\n|---|---|---|---|---|---|---|\n" +
-			strings.Join(figures.rows, "\n") + "\n"
+			strings.Join(figures.rows, "\n") + "\n" + dayTwoTable()
 		// The figures are taken with the scenarios one at a time (make
 		// figures); run at once, they slow each other down.
 		if p := flag.Lookup("test.parallel"); p != nil && p.Value.String() != "1" {
@@ -144,8 +208,9 @@ func (d *deployment) must(t *testing.T, step string, err error) {
 	}
 }
 
-func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides map[string]string) {
-	d := newDeployment(t, env, logDir, name, overrides)
+func runScenario(t *testing.T, env *localrun.Env, logDir string, sc scenario) {
+	name := sc.name
+	d := newDeployment(t, env, logDir, name, sc.overrides)
 	ctx, s, log, fail := d.ctx, d.stack, d.log, func(step string, err error) { t.Helper(); d.must(t, step, err) }
 
 	// 1. up
@@ -205,6 +270,11 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	}
 	assert.Len(t, health, cfg.WebCount, "every web server logged the ALB's health checks")
 
+	// …and day two on the same deployment.
+	for _, check := range sc.dayTwo {
+		check(t, d)
+	}
+
 	// 5. destroy leaves nothing the program created
 	start = time.Now()
 	_, err = s.Destroy(ctx, optdestroy.ProgressStreams(log))
@@ -214,9 +284,11 @@ func runScenario(t *testing.T, env *localrun.Env, logDir, name string, overrides
 	require.NoError(t, err)
 	assert.Empty(t, left, "destroy leaves nothing")
 
-	// 6. up again after destroy
-	_, err = s.Up(ctx, optup.ProgressStreams(log))
-	fail("up after destroy", err)
+	// 6. up again, interrupted, and recovered: the stack converges, no
+	// resource twice, no orphan; then destroy, interrupted, and recovered:
+	// nothing left.
+	interruptRun(t, d, "up", sc.upKilled.sig, sc.upKilled.at)
+	interruptRun(t, d, "destroy", sc.destroyKilled.sig, sc.destroyKilled.at)
 
 	slowest, ok := timing.Slowest()
 	require.True(t, ok, "up created AWS resources")
