@@ -43,16 +43,23 @@ func New(endpoint, region string) *Clients {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
+	c := FromConfig(cfg)
+	// Path-style: the emulator answers on one host, not per bucket.
+	c.S3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	return c
+}
+
+// FromConfig returns clients for an AWS SDK config (a real account's).
+func FromConfig(cfg aws.Config) *Clients {
 	return &Clients{
-		Region: region,
+		Region: cfg.Region,
 		EC2:    ec2.NewFromConfig(cfg),
 		ELB:    elbv2.NewFromConfig(cfg),
 		R53:    route53.NewFromConfig(cfg),
 		IAM:    iam.NewFromConfig(cfg),
 		Lambda: lambda.NewFromConfig(cfg),
 		Logs:   cloudwatchlogs.NewFromConfig(cfg),
-		// Path-style: the emulator answers on one host, not per bucket.
-		S3: s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
+		S3:     s3.NewFromConfig(cfg),
 	}
 }
 

@@ -139,8 +139,8 @@ func deployedLocalStack(ctx context.Context, stack string, program pulumi.RunFun
 	return env.Stack(ctx, program, LocalStackOptions(env, stack, server.URL))
 }
 
-// LocalStackOptions are where `make local` keeps the stack's state and
-// workspace.
+// LocalStackOptions are where `make local` (and drift, recover) keep the
+// stack's state and workspace.
 func LocalStackOptions(env *localrun.Env, stack, endpoint string) localrun.StackOptions {
 	return localrun.StackOptions{
 		Name:     stack,

@@ -67,12 +67,7 @@ func localCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer) i
 	if err != nil {
 		return fail(err)
 	}
-	opts := localrun.StackOptions{
-		Name:     *stack,
-		Endpoint: server.URL,
-		StateDir: filepath.Join(env.Cache, "state"),
-		WorkDir:  filepath.Join(env.Cache, "workspace"),
-	}
+	opts := LocalStackOptions(env, *stack, server.URL)
 	stateDir = opts.StateDir
 	if server.Fresh {
 		// A new emulator holds nothing: state from an earlier one would

@@ -13,15 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/aws/aws-sdk-go-v2/service/route53"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"golang.org/x/sys/unix"
 
@@ -222,20 +214,7 @@ func accountClients(ctx context.Context, repo, stack string) (*awscheck.Clients,
 	if err != nil {
 		return nil, fmt.Errorf("AWS credentials: %w", err)
 	}
-	return clientsFrom(cfg), nil
-}
-
-func clientsFrom(cfg aws.Config) *awscheck.Clients {
-	return &awscheck.Clients{
-		Region: cfg.Region,
-		EC2:    ec2.NewFromConfig(cfg),
-		ELB:    elbv2.NewFromConfig(cfg),
-		R53:    route53.NewFromConfig(cfg),
-		IAM:    iam.NewFromConfig(cfg),
-		Lambda: lambda.NewFromConfig(cfg),
-		Logs:   cloudwatchlogs.NewFromConfig(cfg),
-		S3:     s3.NewFromConfig(cfg),
-	}
+	return awscheck.FromConfig(cfg), nil
 }
 
 // stackRegion is the stack's aws:region (Pulumi.<stack>.yaml, else the dev

@@ -440,12 +440,7 @@ func recoverCmd(args []string, program pulumi.RunFunc, stdout, stderr io.Writer)
 		return fail(err)
 	}
 	ctx := context.Background()
-	opts := localrun.StackOptions{
-		Name:     *stack,
-		Endpoint: url,
-		StateDir: filepath.Join(env.Cache, "state"),
-		WorkDir:  filepath.Join(env.Cache, "workspace"),
-	}
+	opts := LocalStackOptions(env, *stack, url)
 	s, err := env.Stack(ctx, program, opts)
 	if err != nil {
 		return fail(err)
