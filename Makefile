@@ -7,7 +7,7 @@ TOOLS := $(GO) tool -modfile=tools/go.mod
 DEVTOOLS := $(GO) run -tags devtools .
 STACK ?= dev
 # How long `make fuzz` runs each fuzz target.
-FUZZTIME ?= 10s
+FUZZTIME ?= 5s
 
 .PHONY: drift test unit lint verify bench picture golden emulator integration figures local local-preview local-destroy local-stop local-recover orphans twin
 
@@ -23,7 +23,7 @@ unit:
 
 ## fuzz: Go's native fuzzing of the loaders of outside input, the stack
 ## config (internal/config) and the state export (verify), FUZZTIME each
-## (default 10s; make fuzz FUZZTIME=5m for longer). go test fuzzes one
+## (default 5s; make fuzz FUZZTIME=5m for longer). go test fuzzes one
 ## target per run. A crasher lands in the package's testdata/fuzz: fix the
 ## code and commit the file, which every `go test` then runs as a seed.
 fuzz:

@@ -319,7 +319,12 @@ func propsAt(stack, now map[string]any, paths []string) []Prop {
 	slices.Sort(paths)
 	paths = slices.Compact(paths)
 	var out []Prop
-	for _, p := range paths {
+	for i, p := range paths {
+		// A parent ("healthCheck") says no more than its child
+		// ("healthCheck.path"), which sorts right after it.
+		if i+1 < len(paths) && (strings.HasPrefix(paths[i+1], p+".") || strings.HasPrefix(paths[i+1], p+"[")) {
+			continue
+		}
 		was, is := render(at(stack, p)), render(at(now, p))
 		if was != is {
 			out = append(out, Prop{Path: p, Stack: was, Now: is})

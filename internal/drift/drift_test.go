@@ -144,7 +144,7 @@ func TestEachChangeNamesWhatItBreaks(t *testing.T) {
 	out := f.copyOutputs(tg)
 	out["healthCheck"].(map[string]any)["path"] = "/changed"
 	f.refreshed(tg, out)
-	f.planned(tg, apitype.OpUpdate, "healthCheck.path")
+	f.planned(tg, apitype.OpUpdate, "healthCheck", "healthCheck.path")
 
 	zone := f.urn("aws:route53/zone:Zone", "zone")
 	out = f.copyOutputs(zone)
