@@ -13,7 +13,7 @@ import (
 )
 
 // fixingClient wraps the generated tfplugin5 ProviderClient that talks to the
-// Terraform AWS provider and closes three gaps of the bridge's tfplugin5 shim
+// Terraform AWS provider and closes these gaps of the bridge's tfplugin5 shim
 // (v3.101.0), so that the shim's code can stay as it is:
 //
 //  1. PlanResourceChange may answer an empty PlannedPrivate, which the shim
@@ -35,6 +35,10 @@ import (
 //     panic on that). All three are put right here (see proposed.go), and
 //     the plan is mapped back to the shim's own terms, so computed
 //     attributes don't show as changes on a second preview.
+//  5. For the same reason the shim's prior state has null collections
+//     inside rules (aws_security_group ingress/egress), which the shim's
+//     differ panics on when the plan has the provider's []: they are put
+//     back in UpgradeResourceState (nestedempty.go).
 type fixingClient struct {
 	proto.ProviderClient
 	schemas *schemaCache
