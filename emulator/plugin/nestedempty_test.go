@@ -77,14 +77,7 @@ func (f *securityGroupProvider) GetSchema(context.Context, *proto.GetProviderSch
 func (f *securityGroupProvider) UpgradeResourceState(_ context.Context, in *proto.UpgradeResourceState_Request,
 	_ ...grpc.CallOption,
 ) (*proto.UpgradeResourceState_Response, error) {
-	v, err := ctyjson.Unmarshal(in.RawState.Json, sgTy)
-	if err != nil {
-		return &proto.UpgradeResourceState_Response{Diagnostics: []*proto.Diagnostic{
-			{Severity: proto.Diagnostic_ERROR, Summary: err.Error()},
-		}}, nil
-	}
-	b, err := msgpack.Marshal(v, sgTy)
-	return &proto.UpgradeResourceState_Response{UpgradedState: &proto.DynamicValue{Msgpack: b}}, err
+	return upgradedAs(in.RawState.Json, sgTy)
 }
 
 func (f *securityGroupProvider) PlanResourceChange(_ context.Context, in *proto.PlanResourceChange_Request,

@@ -60,13 +60,20 @@ func (f *targetGroupProvider) UpgradeResourceState(_ context.Context, in *proto.
 	_ ...grpc.CallOption,
 ) (*proto.UpgradeResourceState_Response, error) {
 	f.rawStates = append(f.rawStates, string(in.RawState.Json))
-	v, err := ctyjson.Unmarshal(in.RawState.Json, tgTy)
+	return upgradedAs(in.RawState.Json, tgTy)
+}
+
+// upgradedAs answers UpgradeResourceState as the provider does when the
+// schema has not changed: the saved JSON state, decoded with ty, as it is
+// (a JSON it cannot decode is an error diagnostic, as the provider's).
+func upgradedAs(raw []byte, ty cty.Type) (*proto.UpgradeResourceState_Response, error) {
+	v, err := ctyjson.Unmarshal(raw, ty)
 	if err != nil {
 		return &proto.UpgradeResourceState_Response{Diagnostics: []*proto.Diagnostic{
 			{Severity: proto.Diagnostic_ERROR, Summary: err.Error()},
 		}}, nil
 	}
-	b, err := msgpack.Marshal(v, tgTy)
+	b, err := msgpack.Marshal(v, ty)
 	return &proto.UpgradeResourceState_Response{UpgradedState: &proto.DynamicValue{Msgpack: b}}, err
 }
 
