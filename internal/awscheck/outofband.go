@@ -131,8 +131,8 @@ func (c *Clients) DeregisterTarget(ctx context.Context, instanceName string) err
 	if err != nil {
 		return err
 	}
-	return c.eachTargetGroup(ctx, func(arn string) error {
-		_, err := c.ELB.DeregisterTargets(ctx, &elbv2.DeregisterTargetsInput{TargetGroupArn: aws.String(arn),
+	return c.eachTargetGroup(ctx, func(tg elbtypes.TargetGroup) error {
+		_, err := c.ELB.DeregisterTargets(ctx, &elbv2.DeregisterTargetsInput{TargetGroupArn: tg.TargetGroupArn,
 			Targets: []elbtypes.TargetDescription{{Id: inst.InstanceId}}})
 		return err
 	})
@@ -140,8 +140,8 @@ func (c *Clients) DeregisterTarget(ctx context.Context, instanceName string) err
 
 // SetHealthCheckPath changes the health-check path of the ALB's target groups.
 func (c *Clients) SetHealthCheckPath(ctx context.Context, path string) error {
-	return c.eachTargetGroup(ctx, func(arn string) error {
-		_, err := c.ELB.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(arn),
+	return c.eachTargetGroup(ctx, func(tg elbtypes.TargetGroup) error {
+		_, err := c.ELB.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: tg.TargetGroupArn,
 			HealthCheckPath: aws.String(path)})
 		return err
 	})
@@ -149,19 +149,12 @@ func (c *Clients) SetHealthCheckPath(ctx context.Context, path string) error {
 
 // HealthCheckPaths are the health-check paths of the ALB's target groups.
 func (c *Clients) HealthCheckPaths(ctx context.Context) ([]string, error) {
-	lb, err := c.theLoadBalancer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tgs, err := c.ELB.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{LoadBalancerArn: lb.LoadBalancerArn})
-	if err != nil {
-		return nil, fmt.Errorf("describe target groups: %w", err)
-	}
 	var paths []string
-	for _, tg := range tgs.TargetGroups {
+	err := c.eachTargetGroup(ctx, func(tg elbtypes.TargetGroup) error {
 		paths = append(paths, aws.ToString(tg.HealthCheckPath))
-	}
-	return paths, nil
+		return nil
+	})
+	return paths, err
 }
 
 // InstanceState is the state of the instance named name.
@@ -200,7 +193,7 @@ func (c *Clients) theLoadBalancer(ctx context.Context) (elbtypes.LoadBalancer, e
 	return lbs.LoadBalancers[0], nil
 }
 
-func (c *Clients) eachTargetGroup(ctx context.Context, f func(arn string) error) error {
+func (c *Clients) eachTargetGroup(ctx context.Context, f func(elbtypes.TargetGroup) error) error {
 	lb, err := c.theLoadBalancer(ctx)
 	if err != nil {
 		return err
@@ -213,7 +206,7 @@ func (c *Clients) eachTargetGroup(ctx context.Context, f func(arn string) error)
 		return fmt.Errorf("the load balancer has no target group")
 	}
 	for _, tg := range tgs.TargetGroups {
-		if err := f(aws.ToString(tg.TargetGroupArn)); err != nil {
+		if err := f(tg); err != nil {
 			return fmt.Errorf("target group %s: %w", aws.ToString(tg.TargetGroupName), err)
 		}
 	}
