@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,7 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 		want      []string // every line of the error, in order
 	}{
 		{"unknown vpc field", map[string]string{"serviceVpc": `{"name":"foo","cidrBlock":"10.2.0.0/16"}`},
-			[]string{`internal-alb:serviceVpc: "{\"name\":\"foo\",\"cidrBlock\":\"10.2.0.0/16\"}" is not an object {name, cidr, nat?}: unknown field "cidrBlock"`}},
+			[]string{`internal-alb:serviceVpc: "{\"name\":\"foo\",\"cidrBlock\":\"10.2.0.0/16\"}" is not an object {name, cidr?, nat?, vpcId?, subnetIds?, client?, account?}: unknown field "cidrBlock"`}},
 		{"a typo of a key", map[string]string{"natMod": "single"},
 			[]string{`internal-alb:natMod is not a key this program reads; did you mean internal-alb:natMode?`}},
 		{"a typo of a key beside a bad value", map[string]string{"NatMode": "single", "azCount": "1"},
@@ -43,6 +44,38 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 			[]string{`internal-alb:bastion: "false" is no longer read; set internal-alb:adminAccess to bastion, instanceConnectEndpoint or none instead`}},
 		{"ssh key with no way in", map[string]string{"adminAccess": "none", "adminCidrs": "[]", "sshPublicKey": testPublicKey},
 			[]string{`internal-alb:sshPublicKey is set but internal-alb:adminAccess is none, so no one could use it; remove the key or choose another internal-alb:adminAccess`}},
+		// Consumers as they exist: an existing VPC, another account.
+		{"an existing service vpc", map[string]string{"serviceVpc": `{"name":"foo","cidr":"10.2.0.0/16","vpcId":"vpc-0a1b2c3d4e5f60718"}`},
+			[]string{`internal-alb:serviceVpc.vpcId: "vpc-0a1b2c3d4e5f60718" is refused: the stack creates the service VPC, with its ALB and web servers; remove vpcId and give cidr (an existing VPC can be one of internal-alb:consumerVpcs)`}},
+		{"a service vpc in another account", map[string]string{"serviceVpc": `{"name":"foo","cidr":"10.2.0.0/16","account":{"roleArn":"arn:aws:iam::210987654321:role/deployer"}}`},
+			[]string{`internal-alb:serviceVpc.account: {"roleArn":"arn:aws:iam::210987654321:role/deployer"} is refused: the stack creates the service VPC in the account it runs with (the aws provider's credentials); remove account, or run the stack with that account's credentials`}},
+		{"a consumer with cidr and vpc id", map[string]string{"consumerVpcs": `[{"name":"bar","cidr":"10.3.0.0/16","vpcId":"vpc-0a1b2c3d4e5f60718"}]`},
+			[]string{`internal-alb:consumerVpcs[0]: cidr "10.3.0.0/16" and vpcId "vpc-0a1b2c3d4e5f60718" are both set; set cidr for a VPC the stack creates, or vpcId for an existing one, not both`}},
+		{"a consumer with neither", map[string]string{"consumerVpcs": `[{"name":"bar","client":true}]`},
+			[]string{`internal-alb:consumerVpcs[0]: one of cidr and vpcId is required; set cidr for a VPC the stack creates, or vpcId for an existing one`}},
+		{"a vpc id that is not one", map[string]string{"consumerVpcs": `[{"name":"bar","vpcId":"vpc-XYZ"}]`},
+			[]string{`internal-alb:consumerVpcs[0].vpcId: "vpc-XYZ" is not a VPC id; give it as aws ec2 describe-vpcs shows it: vpc- and 8 or 17 lowercase hex digits, like vpc-0a1b2c3d4e5f60718`}},
+		{"one existing vpc twice", map[string]string{"consumerVpcs": `[{"name":"bar","vpcId":"vpc-1234abcd"},{"name":"baz","vpcId":"vpc-1234abcd"}]`},
+			[]string{`internal-alb:consumerVpcs[1].vpcId: "vpc-1234abcd" is already the VPC of internal-alb:consumerVpcs[0]; list each existing VPC once`}},
+		{"subnets of a created vpc", map[string]string{"consumerVpcs": `[{"name":"bar","cidr":"10.3.0.0/16","subnetIds":["subnet-1234abcd"]}]`},
+			[]string{`internal-alb:consumerVpcs[0].subnetIds: ["subnet-1234abcd"] is set without vpcId; the stack lays out the subnets of a VPC it creates, and subnetIds chooses among an existing VPC's; remove subnetIds, or give vpcId`}},
+		{"an empty subnet list and a repeated subnet", map[string]string{"consumerVpcs": `[{"name":"bar","vpcId":"vpc-1234abcd","subnetIds":[]},{"name":"baz","vpcId":"vpc-abcd1234","subnetIds":["subnet-1234abcd","subnet-1234abcd"]}]`},
+			[]string{
+				`internal-alb:consumerVpcs[0].subnetIds: [] lists no subnet; list the subnets whose route tables get the routes to the service VPC, or remove subnetIds for the VPC's private subnets`,
+				`internal-alb:consumerVpcs[1].subnetIds[1]: "subnet-1234abcd" is already internal-alb:consumerVpcs[1].subnetIds[0]; list each subnet once`,
+			}},
+		{"nat on an existing vpc", map[string]string{"consumerVpcs": `[{"name":"bar","vpcId":"vpc-1234abcd","nat":"single"}]`},
+			[]string{`internal-alb:consumerVpcs[0].nat: "single" is set on an existing VPC, whose NAT is its own: the stack adds no NAT gateway there; remove nat`}},
+		{"a role arn that is not one", map[string]string{"consumerVpcs": `[{"name":"bar","cidr":"10.3.0.0/16","account":{"roleArn":"arn:aws:iam::210987654321:user/deployer"}}]`},
+			[]string{`internal-alb:consumerVpcs[0].account.roleArn: "arn:aws:iam::210987654321:user/deployer" is not an IAM role ARN; give the role the deployment assumes in that account, as arn:aws:iam::<12-digit account id>:role/<name> (or role/<path>/<name>; the partition is aws-cn or aws-us-gov in those partitions)`}},
+		{"a region that is not one", map[string]string{"consumerVpcs": `[{"name":"bar","cidr":"10.3.0.0/16","account":{"roleArn":"arn:aws:iam::210987654321:role/deployer","region":"Tokyo"}}]`},
+			[]string{`internal-alb:consumerVpcs[0].account.region: "Tokyo" is not an AWS Region code like us-east-1; give the consumer's Region, which must be the stack's aws:region, or remove region`}},
+		{"an account field in another case", map[string]string{"consumerVpcs": `[{"name":"bar","cidr":"10.3.0.0/16","account":{"rolearn":"arn:aws:iam::210987654321:role/deployer"}}]`},
+			[]string{`internal-alb:consumerVpcs: "[{\"name\":\"bar\",\"cidr\":\"10.3.0.0/16\",\"account\":{\"rolearn\":\"arn:aws:iam::210987654321:role/deployer\"}}]" is not a list of objects {name, cidr?, nat?, vpcId?, subnetIds?, client?, account?}: unknown field "rolearn" in internal-alb:consumerVpcs[0].account (did you mean "roleArn"?)`}},
+		{"a vpc field in another case", map[string]string{"consumerVpcs": `[{"name":"bar","vpcid":"vpc-1234abcd"}]`},
+			[]string{`internal-alb:consumerVpcs: "[{\"name\":\"bar\",\"vpcid\":\"vpc-1234abcd\"}]" is not a list of objects {name, cidr?, nat?, vpcId?, subnetIds?, client?, account?}: unknown field "vpcid" in internal-alb:consumerVpcs[0] (did you mean "vpcId"?)`}},
+		{"51 peered consumers", map[string]string{"consumerVpcs": fiftyOne()},
+			[]string{`internal-alb:consumerVpcs: 51 consumers in peering mode need 51 peering connections on the service VPC, over AWS's default quota of 50 active VPC peering connections per VPC; set internal-alb:connectivity to transitGateway (one attachment per VPC), list fewer consumers, or raise the quota (up to 125) in Service Quotas and config.PeeringQuota with it`}},
 		{"every problem at once", map[string]string{"azCount": "1", "connectivity": "vpn", "adminCidrs": `["0.0.0.0/0"]`, "zoneName": ""},
 			[]string{
 				`internal-alb:azCount: 1 is fewer than 2; an ALB needs subnets in at least two AZs`,
@@ -66,6 +99,16 @@ func TestBadConfigFailsBeforeAnyResource(t *testing.T) {
 			assert.Equal(t, c.want, strings.Split(strings.TrimSpace(msg), "\n"))
 		})
 	}
+}
+
+// fiftyOne is a consumer list one over the default quota of peering
+// connections per VPC: c1…c51, with distinct /16s.
+func fiftyOne() string {
+	var vs []string
+	for i := range 51 {
+		vs = append(vs, fmt.Sprintf(`{"name":"c%d","cidr":"10.%d.0.0/16"}`, i+1, 10+i))
+	}
+	return "[" + strings.Join(vs, ",") + "]"
 }
 
 // Under `pulumi up` the language host hands the program its whole config in

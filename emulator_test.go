@@ -127,7 +127,7 @@ func TestEmulator(t *testing.T) {
 			{"it-typo", typo, nil, "internal-alb:natMod (set in " + typo + ") is not a key this program reads; did you mean internal-alb:natMode?"},
 			// (the engine hands the program the value with its keys sorted)
 			{"it-wrong-type", "", map[string]string{"internal-alb:serviceVpc": `[{"name":"foo","cidr":"10.2.0.0/16"}]`},
-				`internal-alb:serviceVpc: "[{\"cidr\":\"10.2.0.0/16\",\"name\":\"foo\"}]" is not an object {name, cidr, nat?}`},
+				`internal-alb:serviceVpc: "[{\"cidr\":\"10.2.0.0/16\",\"name\":\"foo\"}]" is not an object {name, cidr?, nat?, vpcId?, subnetIds?, client?, account?}`},
 			// A key Pulumi.yaml types is the CLI's to refuse, before the program runs.
 			{"it-wrong-type-cli", "", map[string]string{"internal-alb:azCount": "two"}, "configuration key 'azCount' must be of type 'integer'"},
 		} {

@@ -19,14 +19,62 @@ import (
 // Namespace is the project name, which prefixes every key in stack files.
 const Namespace = "internal-alb"
 
-// Vpc is one VPC of the stack.
+// Vpc is one VPC of the stack: one it creates (Cidr), or, for a consumer,
+// one that exists already (VpcID), in the stack's account or another one.
 type Vpc struct {
 	// Name prefixes the VPC's resources ("foo", "bar").
 	Name string `json:"name"`
-	// Cidr is the VPC's IPv4 block, e.g. "10.2.0.0/16".
-	Cidr string `json:"cidr"`
-	// Nat overrides the stack's natMode for this VPC ("" = use natMode).
+	// Cidr is the IPv4 block of a VPC the stack creates, e.g. "10.2.0.0/16".
+	Cidr string `json:"cidr,omitempty"`
+	// Nat overrides the stack's natMode for a VPC the stack creates ("" =
+	// use natMode).
 	Nat network.NatMode `json:"nat,omitempty"`
+	// VpcID names an existing VPC to connect (consumers only), e.g.
+	// "vpc-0a1b2c3d4e5f60718".
+	VpcID string `json:"vpcId,omitempty"`
+	// SubnetIDs are the subnets of the existing VPC whose route tables get
+	// the routes to the service VPC; nil means its private subnets.
+	SubnetIDs []string `json:"subnetIds,omitempty"`
+	// Client asks for a client instance; nil means WantsClient's default.
+	Client *bool `json:"client,omitempty"`
+	// Account puts the consumer in another AWS account (consumers only);
+	// nil means the stack's account.
+	Account *Account `json:"account,omitempty"`
+}
+
+// Account is another AWS account that holds a consumer VPC.
+type Account struct {
+	// RoleArn is the IAM role the deployment assumes in that account.
+	RoleArn string `json:"roleArn"`
+	// Region, when set, must equal the stack's region (CheckResolved).
+	Region string `json:"region,omitempty"`
+}
+
+// Existing reports whether v is a VPC that exists already, which the stack
+// connects rather than creates.
+func (v Vpc) Existing() bool { return v.VpcID != "" }
+
+// WantsClient reports whether v gets a client instance: as its client
+// field says, else true for a VPC the stack creates and false for an
+// existing one.
+func (v Vpc) WantsClient() bool {
+	if v.Client != nil {
+		return *v.Client
+	}
+	return !v.Existing()
+}
+
+// ID returns the 12-digit AWS account of the role a is reached by; "" for
+// nil (the stack's own account) or a RoleArn that is not an IAM role ARN.
+func (a *Account) ID() string {
+	if a == nil {
+		return ""
+	}
+	m := roleArnRe.FindStringSubmatch(a.RoleArn)
+	if m == nil {
+		return ""
+	}
+	return m[2]
 }
 
 // Config is the whole stack configuration; Keys names the key of each field.
@@ -111,6 +159,18 @@ func Load(get Lookup) (Config, error) {
 		return c, errors.Join(errs...)
 	}
 	return c, c.Validate()
+}
+
+// ConsumerKey is the stack key of consumer i, as error messages name it:
+// "internal-alb:consumerVpcs[1]".
+func (c Config) ConsumerKey(i int) string { return fmt.Sprintf("%s[%d]", Key("consumerVpcs"), i) }
+
+// vpcKey is the stack key of AllVpcs()[i].
+func (c Config) vpcKey(i int) string {
+	if i == 0 {
+		return Key("serviceVpc")
+	}
+	return c.ConsumerKey(i - 1)
 }
 
 // AllVpcs returns the service VPC followed by the consumer VPCs.

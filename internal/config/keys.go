@@ -23,8 +23,8 @@ type KeySpec struct {
 // list them. Adding a key here, with its Config field and default, is the
 // whole change: the tests then ask for its Pulumi.yaml and README entries.
 var Keys = []KeySpec{
-	{"serviceVpc", "", "The VPC of the ALB and its web servers ({name, cidr, nat?}).", func(c *Config) any { return &c.ServiceVpc }},
-	{"consumerVpcs", "", "The VPCs whose clients reach the ALB (list of {name, cidr, nat?}).", func(c *Config) any { return &c.ConsumerVpcs }},
+	{"serviceVpc", "", "The VPC of the ALB and its web servers, which the stack creates ({name, cidr, nat?}).", func(c *Config) any { return &c.ServiceVpc }},
+	{"consumerVpcs", "", "The VPCs whose clients reach the ALB: each a VPC the stack creates {name, cidr, nat?, client?} or an existing one {name, vpcId, subnetIds?, client?}, plus account {roleArn, region?} when it is in another AWS account.", func(c *Config) any { return &c.ConsumerVpcs }},
 	{"azCount", "integer", "Availability Zones per VPC (the first N available), at least 2.", func(c *Config) any { return &c.AzCount }},
 	{"subnetPrefixLength", "integer", "Prefix length of every subnet.", func(c *Config) any { return &c.SubnetPrefixLength }},
 	{"natMode", "string", "NAT gateways per VPC - none, single or onePerAz.", func(c *Config) any { return &c.NatMode }},
@@ -114,8 +114,15 @@ func (k KeySpec) set(c *Config, raw string) error {
 		if err == nil && strings.TrimSpace(raw[dec.InputOffset():]) != "" {
 			err = fmt.Errorf("more follows the first JSON value")
 		}
+		if err == nil || isUnknownField(err) {
+			// The decoder matches field names regardless of case ("vpcid"
+			// fills vpcId); a stack file must spell them as documented.
+			if u, found := unknownField(raw, v.Type()); found {
+				err = u
+			}
+		}
 		if err != nil {
-			return fmt.Errorf("is not %s%s", shape(v.Type()), why(err, raw, v.Type()))
+			return fmt.Errorf("is not %s%s", shape(v.Type()), why(err, raw, v.Type(), Key(k.Name)))
 		}
 		v.Set(fresh.Elem())
 	}
@@ -123,7 +130,7 @@ func (k KeySpec) set(c *Config, raw string) error {
 }
 
 // shape says what a stack value of type t looks like, as a stack file
-// writes it: "a list of objects {name, cidr, nat?}".
+// writes it: "a list of objects {name, cidr?, nat?, …}".
 func shape(t reflect.Type) string {
 	switch t.Kind() {
 	case reflect.String:
@@ -144,7 +151,7 @@ func shape(t reflect.Type) string {
 }
 
 // fields is a struct's fields as its descriptions write them:
-// "{name, cidr, nat?}".
+// "{name, cidr?, nat?, …}".
 func fields(t reflect.Type) string { return "{" + strings.Join(fieldNames(t, true), ", ") + "}" }
 
 // fieldNames are the JSON names of a struct's fields, optional ones
@@ -164,8 +171,9 @@ func fieldNames(t reflect.Type, mark bool) []string {
 
 // why is the part of a JSON decoding error that says what is wrong where,
 // in the stack file's terms rather than Go's; "" when the value is of
-// another kind altogether, which shape already says.
-func why(err error, raw string, t reflect.Type) string {
+// another kind altogether, which shape already says. key is the stack key
+// the value is set at.
+func why(err error, raw string, t reflect.Type, key string) string {
 	open := "["
 	if t.Kind() == reflect.Struct {
 		open = "{"
@@ -180,16 +188,18 @@ func why(err error, raw string, t reflect.Type) string {
 		}
 		return fmt.Sprintf(": %s is %s, not %s", typeErr.Field, jsonKind(typeErr.Value), shape(typeErr.Type))
 	}
-	msg := strings.TrimPrefix(err.Error(), "json: ")
-	if field, ok := strings.CutPrefix(msg, "unknown field "); ok {
-		for t.Kind() == reflect.Slice {
-			t = t.Elem()
+	var u *unknownFieldError
+	if errors.As(err, &u) {
+		where := ""
+		if u.path != "" {
+			where = " in " + key + u.path
 		}
-		if near := Nearest(strings.Trim(field, `"`), fieldNames(t, false)); near != "" {
-			return fmt.Sprintf(": unknown field %s (did you mean %q?)", field, near)
+		if near := Nearest(u.field, fieldNames(u.in, false)); near != "" {
+			return fmt.Sprintf(": unknown field %q%s (did you mean %q?)", u.field, where, near)
 		}
-		return ": unknown field " + field
+		return fmt.Sprintf(": unknown field %q%s", u.field, where)
 	}
+	msg := strings.TrimPrefix(err.Error(), "json: ")
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return ": the JSON ends early"
 	}
@@ -207,4 +217,89 @@ func jsonKind(kind string) string {
 		return "true or false"
 	}
 	return "a " + kind
+}
+
+// unknownFieldError is an object key of a stack value that is not, letter
+// for letter, the name of a field of the object it is in.
+type unknownFieldError struct {
+	path  string       // where the object is within the value: "", "[1]", "[1].account"
+	field string       // the key as the stack file spells it
+	in    reflect.Type // the struct the object fills
+}
+
+func (e *unknownFieldError) Error() string {
+	return fmt.Sprintf("unknown field %q at %q", e.field, e.path)
+}
+
+// isUnknownField reports whether err is the decoder's refusal of a field
+// no struct has.
+func isUnknownField(err error) bool {
+	return strings.HasPrefix(err.Error(), "json: unknown field ")
+}
+
+// unknownField returns the first object key of the JSON value raw, in the
+// order the text has them, that is not exactly the JSON name of a field of
+// the struct that t puts there; found is false when every key is one.
+// raw holds one whole JSON value (the decoder has read it).
+func unknownField(raw string, t reflect.Type) (u *unknownFieldError, found bool) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	var walk func(t reflect.Type, path string) *unknownFieldError
+	walk = func(t reflect.Type, path string) *unknownFieldError {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		switch tok {
+		case json.Delim('{'):
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return nil
+				}
+				key, _ := k.(string)
+				var ft reflect.Type
+				if t != nil && t.Kind() == reflect.Struct {
+					f, ok := fieldNamed(t, key)
+					if !ok {
+						return &unknownFieldError{path, key, t}
+					}
+					ft = f.Type
+				}
+				if u := walk(ft, path+"."+key); u != nil {
+					return u
+				}
+			}
+			_, _ = dec.Token() // '}'
+		case json.Delim('['):
+			var et reflect.Type
+			if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+				et = t.Elem()
+			}
+			for i := 0; dec.More(); i++ {
+				if u := walk(et, fmt.Sprintf("%s[%d]", path, i)); u != nil {
+					return u
+				}
+			}
+			_, _ = dec.Token() // ']'
+		}
+		return nil
+	}
+	if u := walk(t, ""); u != nil {
+		return u, true
+	}
+	return nil, false
+}
+
+// fieldNamed returns the field of struct t whose JSON name is exactly name.
+func fieldNamed(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }

@@ -33,18 +33,17 @@ func (c Config) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
-	// VPCs: names, blocks, subnets that fit, no overlaps.
+	// VPCs: names, what each is, blocks, subnets that fit, no overlaps
+	// between configured blocks (CheckResolved adds the looked-up ones).
 	type placed struct {
 		key    string
 		prefix netip.Prefix
 	}
 	var blocks []placed
 	names := map[string]string{}
+	vpcIDs := map[string]string{}
 	for i, v := range c.AllVpcs() {
-		key := Key("serviceVpc")
-		if i > 0 {
-			key = fmt.Sprintf("%s[%d]", Key("consumerVpcs"), i-1)
-		}
+		key := c.vpcKey(i)
 		if !vpcNameRe.MatchString(v.Name) {
 			bad("%s.name: %q must be 1-20 lowercase letters, digits or hyphens, starting with a letter", key, v.Name)
 		} else if other, dup := names[v.Name]; dup {
@@ -52,10 +51,18 @@ func (c Config) Validate() error {
 		} else {
 			names[v.Name] = key
 		}
+		if i == 0 {
+			errs = append(errs, checkServiceVpc(key, v)...)
+		} else {
+			errs = append(errs, checkConsumer(key, v, vpcIDs)...)
+		}
 		if v.Nat != "" {
 			if err := network.OneOf(v.Nat, network.NatModes); err != nil {
 				bad("%s.nat: %q %v", key, v.Nat, err)
 			}
+		}
+		if i > 0 && v.Cidr == "" {
+			continue // an existing VPC's block is looked up; checkConsumer reports one that has neither
 		}
 		p, err := ipam.ParseIPv4Cidr(v.Cidr)
 		if err != nil {
@@ -94,6 +101,7 @@ func (c Config) Validate() error {
 	if err := network.OneOf(c.Connectivity, network.Connectivities); err != nil {
 		bad("%s: %q %v", Key("connectivity"), c.Connectivity, err)
 	}
+	errs = append(errs, c.checkQuotas()...)
 
 	// Admin access.
 	if err := network.OneOf(c.AdminAccess, network.AdminAccesses); err != nil {
