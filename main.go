@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -69,7 +70,11 @@ func newStack(ctx *pulumi.Context) ([]output, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &composer{ctx: ctx, cfg: cfg, look: look}
+	cl, err := lookUpConsumers(ctx, cfg, look)
+	if err != nil {
+		return nil, err
+	}
+	c := &composer{ctx: ctx, cfg: cfg, look: look, cl: cl}
 	c.region = look.region
 	for _, step := range []func() error{
 		c.checkVpcs, // before the first resource
@@ -89,11 +94,14 @@ type composer struct {
 	ctx  *pulumi.Context
 	cfg  config.Config
 	look lookups
+	cl   consumerLookups
 
 	serviceArgs  *network.VpcArgs
-	consumerArgs []*network.VpcArgs
+	consumerArgs []*network.VpcArgs // nil for an existing VPC
 	bucket       *logs.Bucket       // nil with logs: false
-	keyName      pulumi.StringInput // nil without sshPublicKey
+	// keyNames are the key pair of each account ("" for the stack's own),
+	// none without sshPublicKey.
+	keyNames map[string]pulumi.StringInput
 	// ready[i] is known once consumer i can reach the service VPC (peering).
 	ready []pulumi.StringOutput
 }
@@ -101,7 +109,7 @@ type composer struct {
 // checkVpcs checks every VPC before the first resource is created, and
 // names the stack keys that can fix what the components refuse.
 func (c *composer) checkVpcs() error {
-	c.serviceArgs, c.consumerArgs = vpcArgs(c.cfg, c.look)
+	c.serviceArgs, c.consumerArgs = vpcArgs(c.cfg, c.look, c.cl)
 	check := func(name string, a *network.VpcArgs) error {
 		if err := a.Check(name); err != nil {
 			return fmt.Errorf("invalid stack config:\n%s, %s: %w", config.Key("consumerVpcs"), config.Key("adminCidrs"), err)
@@ -112,6 +120,9 @@ func (c *composer) checkVpcs() error {
 		return err
 	}
 	for i, a := range c.consumerArgs {
+		if a == nil {
+			continue // existing: checked when looked up
+		}
 		if err := check(c.cfg.ConsumerVpcs[i].Name, a); err != nil {
 			return err
 		}
@@ -128,6 +139,7 @@ func (c *composer) logBucket() error {
 	// can be limited to internal-alb-logs-*.
 	b, err := logs.NewBucket(c.ctx, "internal-alb-logs", &logs.BucketArgs{
 		AccountID:      c.look.account,
+		OtherAccounts:  c.flowLogAccounts(),
 		Region:         c.look.region,
 		AlbLogWriter:   logs.AlbLogWriter(c.look.elbAccountArn),
 		ExpirationDays: c.cfg.LogExpirationDays,
@@ -136,24 +148,52 @@ func (c *composer) logBucket() error {
 	return err
 }
 
-// keyPair imports sshPublicKey, when given, for every instance.
+// flowLogAccounts are the other accounts with VPCs the stack creates: their
+// flow logs write to the stack's bucket too.
+func (c *composer) flowLogAccounts() []string {
+	var out []string
+	for i, o := range c.cl.owners {
+		if o.Foreign() && c.consumerArgs[i] != nil && !slices.Contains(out, o.Account) {
+			out = append(out, o.Account)
+		}
+	}
+	return out
+}
+
+// keyPair imports sshPublicKey, when given, in every account with instances.
 func (c *composer) keyPair() error {
+	c.keyNames = map[string]pulumi.StringInput{}
 	if c.cfg.SshPublicKey == "" {
 		return nil
 	}
-	kp, err := instance.NewKeyPair(c.ctx, "admin", c.cfg.SshPublicKey)
-	if err != nil {
-		return err
+	owners := append([]network.Owner{{}}, c.cl.owners...)
+	for _, o := range owners {
+		if _, done := c.keyNames[o.Account]; done {
+			continue
+		}
+		name := "admin"
+		var opts []pulumi.ResourceOption
+		if o.Foreign() {
+			name += "-" + o.Account
+			opts = append(opts, pulumi.Providers(o.Provider))
+		}
+		kp, err := instance.NewKeyPair(c.ctx, name, c.cfg.SshPublicKey, opts...)
+		if err != nil {
+			return err
+		}
+		c.keyNames[o.Account] = kp.KeyName
 	}
-	c.keyName = kp.KeyName
 	return nil
 }
 
 // vpcs creates the service VPC, then the consumers.
 func (c *composer) vpcs() error {
 	for _, a := range append([]*network.VpcArgs{c.serviceArgs}, c.consumerArgs...) {
+		if a == nil {
+			continue
+		}
 		if a.Admin != nil && a.Admin.Bastion != nil {
-			a.Admin.Bastion.KeyName = c.keyName
+			a.Admin.Bastion.KeyName = c.keyNames[a.Owner.Account]
 		}
 		if c.bucket != nil {
 			a.FlowLogDestination = c.bucket.FlowLogDestination
@@ -167,7 +207,13 @@ func (c *composer) vpcs() error {
 		return err
 	}
 	for i, a := range c.consumerArgs {
-		v, err := network.NewVpc(c.ctx, c.cfg.ConsumerVpcs[i].Name, a)
+		name := c.cfg.ConsumerVpcs[i].Name
+		var v *network.Vpc
+		if a == nil {
+			v, err = network.NewExistingVpc(c.ctx, name, c.cl.existing[i])
+		} else {
+			v, err = network.NewVpc(c.ctx, name, a)
+		}
 		if err != nil {
 			return err
 		}
@@ -199,12 +245,16 @@ func (c *composer) connect() error {
 // invoker role.
 func (c *composer) function() error {
 	var endpoints []lambda.Endpoint
-	for _, v := range c.consumers {
-		subnets := inputs.FromOutputs(v.PrivateSubnetIDs)
+	for i, v := range c.consumers {
+		subnets := inputs.FromOutputs(v.AttachmentSubnetIDs()) // one per AZ
 		if !c.cfg.EndpointPerAz {
 			subnets = subnets[:1] // the clients' AZ
 		}
-		endpoints = append(endpoints, lambda.Endpoint{Name: v.Name(), VpcID: v.VpcID, SubnetIDs: subnets})
+		e := lambda.Endpoint{Name: v.Name(), VpcID: v.VpcID, SubnetIDs: subnets, Account: v.Owner.Account, Provider: v.Owner.Provider}
+		if !c.cfg.ConsumerVpcs[i].WantsClient() {
+			e.ClientCidrs = v.PrivateSubnetCidrs // the consumer's own instances
+		}
+		endpoints = append(endpoints, e)
 	}
 	var err error
 	c.fn, err = lambda.NewPrivateFunction(c.ctx, c.cfg.LambdaName, &lambda.PrivateFunctionArgs{
@@ -217,18 +267,23 @@ func (c *composer) function() error {
 	return err
 }
 
-// clientInstances puts a client in each consumer VPC.
+// clientInstances puts a client in each consumer VPC that wants one;
+// clients[i] is nil for a consumer without.
 func (c *composer) clientInstances() error {
 	for i, v := range c.consumers {
+		if !c.cfg.ConsumerVpcs[i].WantsClient() {
+			c.clients = append(c.clients, nil)
+			continue
+		}
 		cl, err := network.NewClient(c.ctx, v.Name()+"-client", &network.ClientArgs{
 			Vpc:                     v,
 			Ami:                     c.look.ami,
 			InstanceType:            c.cfg.InstanceType,
 			ServiceCidr:             c.service.Cidr,
 			EndpointSecurityGroupID: c.fn.EndpointSecurityGroupIDs[i],
-			InstanceProfile:         c.fn.InstanceProfileName,
-			KeyName:                 c.keyName,
-		})
+			InstanceProfile:         c.fn.Invokers[i].InstanceProfileName,
+			KeyName:                 c.keyNames[v.Owner.Account],
+		}, v.ComponentOptions()...)
 		if err != nil {
 			return err
 		}
@@ -247,7 +302,7 @@ func (c *composer) loadBalancer() error {
 		WebCount:     c.cfg.WebCount,
 		Ami:          c.look.ami,
 		InstanceType: c.cfg.InstanceType,
-		KeyName:      c.keyName,
+		KeyName:      c.keyNames[""],
 	}
 	if c.service.Admin != nil {
 		args.AdminSecurityGroupID = c.service.Admin.SecurityGroupID
@@ -266,18 +321,27 @@ func (c *composer) loadBalancer() error {
 	return err
 }
 
-// privateZone gives the ALB its private name, resolvable in every VPC of the stack.
+// privateZone gives the ALB its private name, resolvable in every VPC of the
+// stack: inline while the stack created every VPC in its own account, else
+// through an association resource per consumer (never both for one zone).
 func (c *composer) privateZone() error {
 	vpcIDs := []pulumi.StringInput{c.service.VpcID}
+	var assocs []dns.Association
+	separate := slices.ContainsFunc(c.consumers, func(v *network.Vpc) bool { return v.Existing || v.Owner.Foreign() })
 	for _, v := range c.consumers {
-		vpcIDs = append(vpcIDs, v.VpcID)
+		if separate {
+			assocs = append(assocs, dns.Association{Name: v.Name(), VpcID: v.VpcID, Provider: v.Owner.Provider})
+		} else {
+			vpcIDs = append(vpcIDs, v.VpcID)
+		}
 	}
 	var err error
 	c.zone, err = dns.NewPrivateZone(c.ctx, "zone", &dns.PrivateZoneArgs{
-		Name:    c.cfg.ZoneName,
-		Region:  c.look.region,
-		VpcIDs:  vpcIDs,
-		Aliases: []dns.Alias{{Name: c.cfg.RecordName, DNSName: c.alb.DNSName, ZoneID: c.alb.ZoneID}},
+		Name:         c.cfg.ZoneName,
+		Region:       c.look.region,
+		VpcIDs:       vpcIDs,
+		Associations: assocs,
+		Aliases:      []dns.Alias{{Name: c.cfg.RecordName, DNSName: c.alb.DNSName, ZoneID: c.alb.ZoneID}},
 	})
 	return err
 }
@@ -339,9 +403,9 @@ func lookUp(ctx *pulumi.Context, cfg config.Config) (lookups, error) {
 	return l, nil
 }
 
-// vpcArgs are the service VPC's and each consumer's args, each with the
-// network ACL flows of its part in the mission.
-func vpcArgs(cfg config.Config, look lookups) (*network.VpcArgs, []*network.VpcArgs) {
+// vpcArgs are the service VPC's and each created consumer's args (nil for an
+// existing one), each with the network ACL flows of its part in the mission.
+func vpcArgs(cfg config.Config, look lookups, cl consumerLookups) (*network.VpcArgs, []*network.VpcArgs) {
 	args := func(v config.Vpc, flows []network.Flow) *network.VpcArgs {
 		a := &network.VpcArgs{
 			Cidr:               v.Cidr,
@@ -363,27 +427,34 @@ func vpcArgs(cfg config.Config, look lookups) (*network.VpcArgs, []*network.VpcA
 	// The service VPC: the ALB's nodes forward across its private subnets,
 	// and the consumers reach the listener.
 	flows := network.Within(alb.TargetPort, cfg.ServiceVpc.Cidr)
-	for _, c := range cfg.ConsumerVpcs {
-		flows = append(flows, network.Flow{Port: alb.ListenerPort, Cidr: c.Cidr, Inbound: true})
+	for _, cidr := range cl.cidrs {
+		flows = append(flows, network.Flow{Port: alb.ListenerPort, Cidr: cidr, Inbound: true})
 	}
 	service := args(cfg.ServiceVpc, flows)
 	// Each consumer: its clients call the Lambda endpoint (in another
 	// private subnet with endpointPerAz) and the ALB in the service VPC.
 	var consumers []*network.VpcArgs
-	for _, v := range cfg.ConsumerVpcs {
+	for i, v := range cfg.ConsumerVpcs {
+		if v.Existing() {
+			consumers = append(consumers, nil) // its ACLs are its owner's
+			continue
+		}
 		flows := append(network.Within(443, v.Cidr), network.Flow{Port: alb.ListenerPort, Cidr: cfg.ServiceVpc.Cidr})
-		consumers = append(consumers, args(v, flows))
+		a := args(v, flows)
+		a.Owner = cl.owners[i]
+		consumers = append(consumers, a)
 	}
 	return service, consumers
 }
 
 // albClients are who may reach the listener: each consumer's client group,
 // referenced across the peering once it is active (ready[i]); over a Transit
-// Gateway, where groups cannot be referenced, the consumer's private subnets.
+// Gateway, where groups cannot be referenced, from another account, or for
+// a consumer's own instances (no client), the consumer's private subnets.
 func albClients(consumers []*network.Vpc, clients []*network.Client, ready []pulumi.StringOutput) []alb.Client {
 	var out []alb.Client
 	for i, c := range consumers {
-		if ready != nil {
+		if ready != nil && clients[i] != nil && !c.Owner.Foreign() {
 			out = append(out, alb.Client{Name: c.Name() + "-client", Peer: sg.Group(inputs.After(clients[i].SecurityGroupID, ready[i]))})
 			continue
 		}

@@ -60,14 +60,23 @@ func stackOutputs(cfg config.Config, o parts) []output {
 	export("lambdaFunctionArn", o.fn.FunctionArn)
 
 	clientIPs, endpointDNS, tryCmds := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringArrayMap{}
+	profiles := pulumi.StringMap{}
 	for i, c := range o.consumers {
-		clientIPs[c.Name()] = o.clients[i].PrivateIP
 		endpointDNS[c.Name()] = o.fn.EndpointDNSNames[i]
+		if o.clients[i] == nil {
+			// The consumer's own instances take this profile to invoke.
+			profiles[c.Name()] = o.fn.Invokers[i].InstanceProfileName
+			continue
+		}
+		clientIPs[c.Name()] = o.clients[i].PrivateIP
 		tryCmds[c.Name()] = tryCommands(cfg, o, c, o.clients[i])
 	}
 	export("clientPrivateIps", clientIPs)
 	export("lambdaEndpointDnsNames", endpointDNS)
 	export("tryFromClient", tryCmds)
+	if len(profiles) > 0 {
+		export("invokerInstanceProfiles", profiles)
+	}
 	return outs
 }
 

@@ -114,7 +114,8 @@ func TestVpcArgsDeclareTheMissionsFlows(t *testing.T) {
 	dev := devConfig(t)
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := dev[config.Key(k)]; return v, ok })
 	require.NoError(t, err)
-	service, consumers := vpcArgs(cfg, lookups{azs: []string{"ap-northeast-1a", "ap-northeast-1c"}, region: "ap-northeast-1"})
+	cl := consumerLookups{owners: []network.Owner{{}}, existing: []*network.ExistingVpcArgs{nil}, cidrs: []string{"10.3.0.0/16"}}
+	service, consumers := vpcArgs(cfg, lookups{azs: []string{"ap-northeast-1a", "ap-northeast-1c"}, region: "ap-northeast-1"}, cl)
 	assert.Equal(t, []network.Flow{
 		{Port: 8080, Cidr: "10.2.0.0/16", Inbound: true}, {Port: 8080, Cidr: "10.2.0.0/16"},
 		{Port: 80, Cidr: "10.3.0.0/16", Inbound: true},

@@ -29,8 +29,24 @@ type PrivateZoneArgs struct {
 	Region string
 	// VpcIDs are associated with the zone; only they can resolve its names.
 	VpcIDs []pulumi.StringInput
+	// Associations are VPCs associated by resources of their own rather
+	// than inline: VPCs of other accounts, and any VPC the stack did not
+	// create. With any, VpcIDs should hold the first VPC only (a private
+	// zone is created with one), since the zone then leaves its VPC list to
+	// the associations.
+	Associations []Association
 	// Aliases are created in the zone.
 	Aliases []Alias
+}
+
+// Association associates one VPC with the zone.
+type Association struct {
+	// Name of the VPC ("bar"); it names the association's resources.
+	Name  string
+	VpcID pulumi.StringInput
+	// Provider acts in the VPC's account when that is not the zone's (the
+	// zone's account then authorizes the association first); nil otherwise.
+	Provider pulumi.ProviderResource
 }
 
 // PrivateZone is a Route 53 private hosted zone associated with every VPC of
@@ -62,16 +78,25 @@ func NewPrivateZone(ctx *pulumi.Context, name string, args *PrivateZoneArgs, opt
 	for _, id := range args.VpcIDs {
 		vpcs = append(vpcs, &route53.ZoneVpcArgs{VpcId: id, VpcRegion: pulumi.String(args.Region)})
 	}
+	zoneOpts := []pulumi.ResourceOption{in}
+	if len(args.Associations) > 0 {
+		// The associations own the rest of the list: read back, the zone
+		// lists their VPCs too, which it must not try to remove.
+		zoneOpts = append(zoneOpts, pulumi.IgnoreChanges([]string{"vpcs"}))
+	}
 	zone, err := route53.NewZone(ctx, name, &route53.ZoneArgs{
 		Name:    pulumi.String(domain),
 		Comment: pulumi.String("Private names for the internal ALB, resolvable only in the associated VPCs"),
 		Vpcs:    vpcs,
 		Tags:    pulumi.StringMap{"Name": pulumi.String(domain)},
-	}, in)
+	}, zoneOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("dns: %w", err)
 	}
 	z.ZoneID = zone.ZoneId
+	if err := associate(ctx, name, zone, args, in); err != nil {
+		return nil, err
+	}
 
 	for _, a := range args.Aliases {
 		fqdn := a.Name + "." + domain
@@ -95,4 +120,34 @@ func NewPrivateZone(ctx *pulumi.Context, name string, args *PrivateZoneArgs, opt
 		return nil, err
 	}
 	return z, nil
+}
+
+// associate creates each association; one with a VPC in another account is
+// authorized by the zone's account first. The authorization lives as long as
+// the association, so that an `up` repairing a removed association can
+// associate again.
+func associate(ctx *pulumi.Context, name string, zone *route53.Zone, args *PrivateZoneArgs, in pulumi.ResourceOption) error {
+	for _, a := range args.Associations {
+		n := name + "-" + a.Name
+		opts := []pulumi.ResourceOption{in}
+		if a.Provider != nil {
+			auth, err := route53.NewVpcAssociationAuthorization(ctx, n, &route53.VpcAssociationAuthorizationArgs{
+				ZoneId:    zone.ZoneId,
+				VpcId:     a.VpcID,
+				VpcRegion: pulumi.String(args.Region),
+			}, in)
+			if err != nil {
+				return fmt.Errorf("dns: %w", err)
+			}
+			opts = append(opts, pulumi.Provider(a.Provider), pulumi.DependsOn([]pulumi.Resource{auth}))
+		}
+		if _, err := route53.NewZoneAssociation(ctx, n, &route53.ZoneAssociationArgs{
+			ZoneId:    zone.ZoneId,
+			VpcId:     a.VpcID,
+			VpcRegion: pulumi.String(args.Region),
+		}, opts...); err != nil {
+			return fmt.Errorf("dns: %w", err)
+		}
+	}
+	return nil
 }

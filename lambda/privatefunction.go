@@ -31,6 +31,21 @@ type Endpoint struct {
 	Name      string
 	VpcID     pulumi.StringInput
 	SubnetIDs []pulumi.StringInput
+	// Account is the VPC's account when it is not the function's ("" when
+	// it is), and Provider acts there.
+	Account  string
+	Provider pulumi.ProviderResource
+	// ClientCidrs are admitted by the endpoint's group on HTTPS, for callers
+	// the stack does not create (instances of an existing VPC). A client the
+	// stack creates adds a rule for its own group instead (network.NewClient).
+	ClientCidrs []string
+}
+
+// Invoker is the role that instances of one account take to invoke the
+// function: an instance profile and the role's ARN.
+type Invoker struct {
+	InstanceProfileName pulumi.StringOutput
+	RoleArn             pulumi.StringOutput
 }
 
 // PrivateFunctionArgs configure the function and its endpoints.
@@ -52,6 +67,7 @@ type PrivateFunction struct {
 	InstanceProfileName pulumi.StringOutput
 	InvokerRoleArn      pulumi.StringOutput
 	// Per endpoint, in the order of the args.
+	Invokers                 []Invoker // the invoker of the endpoint's account
 	EndpointIDs              []pulumi.StringOutput
 	EndpointDNSNames         []pulumi.StringOutput
 	EndpointSecurityGroupIDs []pulumi.StringOutput
@@ -123,65 +139,25 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 	f.FunctionName = fn.Name
 	f.FunctionArn = fn.Arn
 
-	// The invoker: instances with this profile may invoke this function only.
-	invoker, err := iam.NewRole(ctx, name+"-invoker", &iam.RoleArgs{
-		Description:      pulumi.String("Instances that invoke " + args.FunctionName),
-		Path:             pulumi.String(policy.IamPath),
-		AssumeRolePolicy: trust("ec2.amazonaws.com"),
-		Tags:             nameTag(name + "-invoker"),
-	}, in)
+	own, err := newInvoker(ctx, name, args.FunctionName, fn, "", nil, in)
 	if err != nil {
-		return nil, fmt.Errorf("lambda: %w", err)
+		return nil, err
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-invoke", &iam.RolePolicyArgs{
-		Role: invoker.Name,
-		Policy: fn.Arn.ApplyT(func(arn string) (string, error) {
-			return policy.Of(policy.Allow("lambda:InvokeFunction", arn)).JSON()
-		}).(pulumi.StringOutput),
-	}, in); err != nil {
-		return nil, fmt.Errorf("lambda: %w", err)
-	}
-	profile, err := iam.NewInstanceProfile(ctx, name+"-invoker", &iam.InstanceProfileArgs{
-		Role: invoker.Name,
-		Path: pulumi.String(policy.IamPath),
-		Tags: nameTag(name + "-invoker"),
-	}, in)
-	if err != nil {
-		return nil, fmt.Errorf("lambda: %w", err)
-	}
-	f.InstanceProfileName = profile.Name
-	f.InvokerRoleArn = invoker.Arn
+	f.InstanceProfileName, f.InvokerRoleArn = own.InstanceProfileName, own.RoleArn
+	invokers := map[string]Invoker{"": own}
 
-	// Through the endpoints, only the invoker role may call, and only Invoke
-	// on this function: a stolen credential of any other account gets nowhere.
-	endpointPolicy := pulumi.All(invoker.Arn, fn.Arn).ApplyT(func(v []any) (string, error) {
-		return EndpointPolicy(v[0].(string), v[1].(string))
-	}).(pulumi.StringOutput)
 	for _, e := range args.Endpoints {
-		n := fmt.Sprintf("%s-%s-endpoint", name, e.Name)
-		// No rule of its own: each client that may invoke adds the pair of
-		// rules for its own group (network.NewClient), so the endpoint admits
-		// those groups and nothing else in the VPC.
-		group, err := sg.NewGroup(ctx, n, e.VpcID, "Lambda interface endpoint: HTTPS from the invoking clients' groups only", in)
-		if err != nil {
-			return nil, fmt.Errorf("lambda: %w", err)
+		inv, ok := invokers[e.Account]
+		if !ok {
+			if inv, err = newInvoker(ctx, name, args.FunctionName, fn, e.Account, e.Provider, in); err != nil {
+				return nil, err
+			}
+			invokers[e.Account] = inv
 		}
-		ep, err := ec2.NewVpcEndpoint(ctx, n, &ec2.VpcEndpointArgs{
-			VpcId:             e.VpcID,
-			ServiceName:       pulumi.Sprintf("com.amazonaws.%s.lambda", args.Region),
-			VpcEndpointType:   pulumi.String("Interface"),
-			PrivateDnsEnabled: pulumi.Bool(true),
-			SubnetIds:         inputs.StringArray(e.SubnetIDs),
-			SecurityGroupIds:  pulumi.StringArray{group.ID()},
-			Policy:            endpointPolicy,
-			Tags:              pulumi.StringMap{"Name": pulumi.String(n)},
-		}, in)
-		if err != nil {
-			return nil, fmt.Errorf("lambda: %w", err)
+		f.Invokers = append(f.Invokers, inv)
+		if err := f.addEndpoint(ctx, name, args.Region, e, inv.RoleArn, fn.Arn, in); err != nil {
+			return nil, err
 		}
-		f.EndpointIDs = append(f.EndpointIDs, ep.ID().ToStringOutput())
-		f.EndpointSecurityGroupIDs = append(f.EndpointSecurityGroupIDs, group.ID().ToStringOutput())
-		f.EndpointDNSNames = append(f.EndpointDNSNames, ep.DnsEntries.Index(pulumi.Int(0)).DnsName().Elem())
 	}
 
 	if err := ctx.RegisterResourceOutputs(f, pulumi.Map{
@@ -193,6 +169,107 @@ func NewPrivateFunction(ctx *pulumi.Context, name string, args *PrivateFunctionA
 		return nil, err
 	}
 	return f, nil
+}
+
+// newInvoker creates the invoker role of an account ("" for the function's
+// own) with its instance profile: instances with it may invoke this
+// function only. An invoker in another account is also named in the
+// function's resource policy, since a call across accounts needs both sides
+// to allow it; the policy names the role, not the account, so nothing else
+// there may invoke.
+func newInvoker(ctx *pulumi.Context, name, functionName string, fn *awslambda.Function, account string, provider pulumi.ProviderResource, in pulumi.ResourceOption) (Invoker, error) {
+	n := name + "-invoker"
+	opts := []pulumi.ResourceOption{in}
+	if account != "" {
+		n += "-" + account
+		opts = append(opts, pulumi.Provider(provider))
+	}
+	role, err := iam.NewRole(ctx, n, &iam.RoleArgs{
+		Description:      pulumi.String("Instances that invoke " + functionName),
+		Path:             pulumi.String(policy.IamPath),
+		AssumeRolePolicy: trust("ec2.amazonaws.com"),
+		Tags:             nameTag(n),
+	}, opts...)
+	if err != nil {
+		return Invoker{}, fmt.Errorf("lambda: %w", err)
+	}
+	policyName := name + "-invoke"
+	if account != "" {
+		policyName += "-" + account
+	}
+	if _, err := iam.NewRolePolicy(ctx, policyName, &iam.RolePolicyArgs{
+		Role: role.Name,
+		Policy: fn.Arn.ApplyT(func(arn string) (string, error) {
+			return policy.Of(policy.Allow("lambda:InvokeFunction", arn)).JSON()
+		}).(pulumi.StringOutput),
+	}, opts...); err != nil {
+		return Invoker{}, fmt.Errorf("lambda: %w", err)
+	}
+	profile, err := iam.NewInstanceProfile(ctx, n, &iam.InstanceProfileArgs{
+		Role: role.Name,
+		Path: pulumi.String(policy.IamPath),
+		Tags: nameTag(n),
+	}, opts...)
+	if err != nil {
+		return Invoker{}, fmt.Errorf("lambda: %w", err)
+	}
+	if account != "" {
+		if _, err := awslambda.NewPermission(ctx, policyName, &awslambda.PermissionArgs{
+			Function:    fn.Name,
+			Action:      pulumi.String("lambda:InvokeFunction"),
+			Principal:   role.Arn,
+			StatementId: pulumi.String("InvokeFrom" + account),
+		}, in); err != nil {
+			return Invoker{}, fmt.Errorf("lambda: %w", err)
+		}
+	}
+	return Invoker{InstanceProfileName: profile.Name, RoleArn: role.Arn}, nil
+}
+
+// addEndpoint creates the endpoint in one VPC, with its group, in the VPC's
+// account. Through it, only the invoker role may call, and only Invoke on
+// this function: a stolen credential of any other principal gets nowhere.
+func (f *PrivateFunction) addEndpoint(ctx *pulumi.Context, name, region string, e Endpoint, invokerArn, fnArn pulumi.StringOutput, in pulumi.ResourceOption) error {
+	n := fmt.Sprintf("%s-%s-endpoint", name, e.Name)
+	opts := []pulumi.ResourceOption{in}
+	if e.Provider != nil {
+		opts = append(opts, pulumi.Provider(e.Provider))
+	}
+	description := "Lambda interface endpoint: HTTPS from the invoking clients' groups only"
+	if len(e.ClientCidrs) > 0 {
+		description = "Lambda interface endpoint: HTTPS from the connected subnets only"
+	}
+	group, err := sg.NewGroup(ctx, n, e.VpcID, description, opts...)
+	if err != nil {
+		return fmt.Errorf("lambda: %w", err)
+	}
+	// Each client the stack creates adds the pair of rules for its own group
+	// (network.NewClient); callers it does not create are admitted by block.
+	for i, cidr := range e.ClientCidrs {
+		if err := sg.AllowIn(ctx, fmt.Sprintf("%s-in-%d", n, i+1), group.ID(), 443, sg.Cidr(cidr), "HTTPS from the VPC's own instances in "+cidr, opts...); err != nil {
+			return fmt.Errorf("lambda: %w", err)
+		}
+	}
+	endpointPolicy := pulumi.All(invokerArn, fnArn).ApplyT(func(v []any) (string, error) {
+		return EndpointPolicy(v[0].(string), v[1].(string))
+	}).(pulumi.StringOutput)
+	ep, err := ec2.NewVpcEndpoint(ctx, n, &ec2.VpcEndpointArgs{
+		VpcId:             e.VpcID,
+		ServiceName:       pulumi.Sprintf("com.amazonaws.%s.lambda", region),
+		VpcEndpointType:   pulumi.String("Interface"),
+		PrivateDnsEnabled: pulumi.Bool(true),
+		SubnetIds:         inputs.StringArray(e.SubnetIDs),
+		SecurityGroupIds:  pulumi.StringArray{group.ID()},
+		Policy:            endpointPolicy,
+		Tags:              pulumi.StringMap{"Name": pulumi.String(n)},
+	}, opts...)
+	if err != nil {
+		return fmt.Errorf("lambda: %w", err)
+	}
+	f.EndpointIDs = append(f.EndpointIDs, ep.ID().ToStringOutput())
+	f.EndpointSecurityGroupIDs = append(f.EndpointSecurityGroupIDs, group.ID().ToStringOutput())
+	f.EndpointDNSNames = append(f.EndpointDNSNames, ep.DnsEntries.Index(pulumi.Int(0)).DnsName().Elem())
+	return nil
 }
 
 // EndpointPolicy is the Lambda endpoints' policy: invokerRole may invoke the

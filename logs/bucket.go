@@ -23,6 +23,9 @@ type BucketArgs struct {
 	// only on behalf of this account.
 	AccountID string
 	Region    string
+	// OtherAccounts have VPCs whose flow logs the bucket takes too, each
+	// under its own AWSLogs/<account> folder.
+	OtherAccounts []string
 	// AlbLogWriter is the principal that delivers the region's ALB access
 	// logs: {"AWS": "arn:aws:iam::<elb account>:root"} in regions opened
 	// before August 2022, {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"}
@@ -128,7 +131,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	policy, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
 		Policy: bucket.Arn.ApplyT(func(arn string) (string, error) {
-			return Policy(arn, args.AccountID, args.Region, args.AlbLogWriter)
+			return Policy(arn, args.AccountID, args.Region, args.AlbLogWriter, args.OtherAccounts...)
 		}).(pulumi.StringOutput),
 	}, in, pulumi.DependsOn([]pulumi.Resource{block}))
 	if err != nil {

@@ -16,7 +16,8 @@ type PeeringArgs struct {
 }
 
 // Peering is hub-and-spoke VPC peering: one accepted connection from the hub
-// to each spoke, and routes for the other side's block in every private route
+// to each spoke (requested from the hub's account, accepted in a spoke's
+// own when it is another), and routes for the other side's block in every private route
 // table of both. Spokes are not peered with each other, and public route
 // tables get no cross-VPC routes: only the private tiers talk.
 type Peering struct {
@@ -39,17 +40,12 @@ func NewPeering(ctx *pulumi.Context, name string, args *PeeringArgs, opts ...pul
 	hub := args.Hub
 	for _, spoke := range args.Spokes {
 		n := fmt.Sprintf("%s-%s-%s", name, hub.Name(), spoke.Name())
-		pcx, err := ec2.NewVpcPeeringConnection(ctx, n, &ec2.VpcPeeringConnectionArgs{
-			VpcId:      hub.VpcID,
-			PeerVpcId:  spoke.VpcID,
-			AutoAccept: pulumi.Bool(true), // same account and region
-			Tags:       pulumi.StringMap{"Name": pulumi.String(n)},
-		}, in)
+		id, err := connect(ctx, n, hub, spoke, in)
 		if err != nil {
-			return nil, fmt.Errorf("network: %w", err)
+			return nil, err
 		}
-		p.ConnectionIDs = append(p.ConnectionIDs, pcx.ID().ToStringOutput())
-		via := func(a *ec2.RouteArgs) { a.VpcPeeringConnectionId = pcx.ID() }
+		p.ConnectionIDs = append(p.ConnectionIDs, id)
+		via := func(a *ec2.RouteArgs) { a.VpcPeeringConnectionId = id }
 		if err := routeTo(ctx, n+"-to-"+spoke.Name(), hub, spoke.Cidr, via, in); err != nil {
 			return nil, err
 		}
@@ -63,13 +59,46 @@ func NewPeering(ctx *pulumi.Context, name string, args *PeeringArgs, opts ...pul
 	return p, nil
 }
 
+// connect requests the connection from the hub and, for a spoke in another
+// account, accepts it there. The id it returns is known once the
+// connection is active, so what uses it (routes, group references) waits
+// for the acceptance.
+func connect(ctx *pulumi.Context, n string, hub, spoke *Vpc, in pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	args := &ec2.VpcPeeringConnectionArgs{
+		VpcId:      hub.VpcID,
+		PeerVpcId:  spoke.VpcID,
+		AutoAccept: pulumi.Bool(true), // same account and region
+		Tags:       pulumi.StringMap{"Name": pulumi.String(n)},
+	}
+	if spoke.Owner.Foreign() {
+		// The other account accepts; the requester cannot.
+		args.AutoAccept, args.PeerOwnerId = nil, pulumi.String(spoke.Owner.Account)
+	}
+	pcx, err := ec2.NewVpcPeeringConnection(ctx, n, args, hub.Options(in)...)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
+	}
+	if !spoke.Owner.Foreign() {
+		return pcx.ID().ToStringOutput(), nil
+	}
+	acc, err := ec2.NewVpcPeeringConnectionAccepter(ctx, n+"-accept", &ec2.VpcPeeringConnectionAccepterArgs{
+		VpcPeeringConnectionId: pcx.ID(),
+		AutoAccept:             pulumi.Bool(true),
+		Tags:                   pulumi.StringMap{"Name": pulumi.String(n)},
+	}, spoke.Options(in)...)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
+	}
+	return acc.VpcPeeringConnectionId, nil
+}
+
 // routeTo adds a route for dest to every private route table of from, through
-// the target that via sets.
+// the target that via sets, in from's account.
 func routeTo(ctx *pulumi.Context, name string, from *Vpc, dest string, via func(*ec2.RouteArgs), opts ...pulumi.ResourceOption) error {
 	for i, rt := range from.PrivateRouteTableIDs {
 		args := &ec2.RouteArgs{RouteTableId: rt, DestinationCidrBlock: pulumi.String(dest)}
 		via(args)
-		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-%d", name, i+1), args, opts...); err != nil {
+		if _, err := ec2.NewRoute(ctx, fmt.Sprintf("%s-%d", name, i+1), args, from.Options(opts...)...); err != nil {
 			return fmt.Errorf("network: %w", err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2transitgateway"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ram"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/internal-alb/internal-alb/internal/inputs"
@@ -74,34 +75,58 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 		return nil, err
 	}
 
-	attach := func(v *Vpc, assoc, learnedBy *ec2transitgateway.RouteTable) (*ec2transitgateway.VpcAttachment, error) {
+	share, err := shareWithSpokes(ctx, name, tgw, args.Spokes, in)
+	if err != nil {
+		return nil, err
+	}
+	attach := func(v *Vpc, assoc, learnedBy *ec2transitgateway.RouteTable) (pulumi.StringOutput, error) {
 		n := name + "-" + v.Name()
+		attachOpts := v.Options(in)
+		if v.Owner.Foreign() {
+			// The gateway is visible in the spoke's account once shared.
+			attachOpts = append(attachOpts, pulumi.DependsOn(share))
+		}
 		att, err := ec2transitgateway.NewVpcAttachment(ctx, n, &ec2transitgateway.VpcAttachmentArgs{
 			TransitGatewayId: tgw.ID(),
 			VpcId:            v.VpcID,
-			SubnetIds:        inputs.StringArray(v.PrivateSubnetIDs),
+			SubnetIds:        inputs.StringArray(v.AttachmentSubnetIDs()),
 			DnsSupport:       pulumi.String("enable"),
 			TransitGatewayDefaultRouteTableAssociation: pulumi.Bool(false),
 			TransitGatewayDefaultRouteTablePropagation: pulumi.Bool(false),
 			Tags: pulumi.StringMap{"Name": pulumi.String(n)},
-		}, in)
+		}, attachOpts...)
 		if err != nil {
-			return nil, fmt.Errorf("network: %w", err)
+			return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
+		}
+		id := att.ID().ToStringOutput()
+		if v.Owner.Foreign() {
+			// Shared attachments wait for the owner's acceptance (the gateway
+			// does not accept them on its own); the id is known once accepted.
+			acc, err := ec2transitgateway.NewVpcAttachmentAccepter(ctx, n+"-accept", &ec2transitgateway.VpcAttachmentAccepterArgs{
+				TransitGatewayAttachmentId:                 att.ID(),
+				TransitGatewayDefaultRouteTableAssociation: pulumi.Bool(false),
+				TransitGatewayDefaultRouteTablePropagation: pulumi.Bool(false),
+				Tags: pulumi.StringMap{"Name": pulumi.String(n)},
+			}, in)
+			if err != nil {
+				return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
+			}
+			id = acc.TransitGatewayAttachmentId
 		}
 		if _, err := ec2transitgateway.NewRouteTableAssociation(ctx, n, &ec2transitgateway.RouteTableAssociationArgs{
-			TransitGatewayAttachmentId: att.ID(),
+			TransitGatewayAttachmentId: id,
 			TransitGatewayRouteTableId: assoc.ID(),
 		}, in); err != nil {
-			return nil, fmt.Errorf("network: %w", err)
+			return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
 		}
 		if _, err := ec2transitgateway.NewRouteTablePropagation(ctx, n, &ec2transitgateway.RouteTablePropagationArgs{
-			TransitGatewayAttachmentId: att.ID(),
+			TransitGatewayAttachmentId: id,
 			TransitGatewayRouteTableId: learnedBy.ID(),
 		}, in); err != nil {
-			return nil, fmt.Errorf("network: %w", err)
+			return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
 		}
-		t.AttachmentIDs = append(t.AttachmentIDs, att.ID().ToStringOutput())
-		return att, nil
+		t.AttachmentIDs = append(t.AttachmentIDs, id)
+		return id, nil
 	}
 
 	hub := args.Hub
@@ -114,12 +139,13 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 		if err != nil {
 			return nil, err
 		}
-		// A VPC route to a gateway is refused until the VPC is attached.
-		via := func(a *ec2.RouteArgs) { a.TransitGatewayId = tgw.ID() }
-		if err := routeTo(ctx, name+"-"+hub.Name()+"-to-"+spoke.Name(), hub, spoke.Cidr, via, in, pulumi.DependsOn([]pulumi.Resource{hubAtt})); err != nil {
+		// A VPC route to a gateway is refused until the VPC is attached:
+		// the gateway id each route takes is known once its side's
+		// attachment is (accepted, for a spoke in another account).
+		if err := routeTo(ctx, name+"-"+hub.Name()+"-to-"+spoke.Name(), hub, spoke.Cidr, viaGateway(tgw, hubAtt), in); err != nil {
 			return nil, err
 		}
-		if err := routeTo(ctx, name+"-"+spoke.Name()+"-to-"+hub.Name(), spoke, hub.Cidr, via, in, pulumi.DependsOn([]pulumi.Resource{spokeAtt})); err != nil {
+		if err := routeTo(ctx, name+"-"+spoke.Name()+"-to-"+hub.Name(), spoke, hub.Cidr, viaGateway(tgw, spokeAtt), in); err != nil {
 			return nil, err
 		}
 	}
@@ -131,4 +157,56 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 		return nil, err
 	}
 	return t, nil
+}
+
+// viaGateway routes through the gateway once the attachment is known.
+func viaGateway(tgw *ec2transitgateway.TransitGateway, attachment pulumi.StringOutput) func(*ec2.RouteArgs) {
+	id := pulumi.All(tgw.ID(), attachment).ApplyT(func(v []any) string { return string(v[0].(pulumi.ID)) }).(pulumi.StringOutput)
+	return func(a *ec2.RouteArgs) { a.TransitGatewayId = id }
+}
+
+// shareWithSpokes shares the gateway, through AWS RAM, with the accounts of
+// the spokes that are in another account, and returns what an attachment
+// from those accounts waits for (nothing when every spoke is local). The
+// share admits principals of the stack's organization only, where RAM
+// shares without an invitation; see the README for the setting.
+func shareWithSpokes(ctx *pulumi.Context, name string, tgw *ec2transitgateway.TransitGateway, spokes []*Vpc, in pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	var accounts []string
+	seen := map[string]bool{}
+	for _, s := range spokes {
+		if s.Owner.Foreign() && !seen[s.Owner.Account] {
+			seen[s.Owner.Account] = true
+			accounts = append(accounts, s.Owner.Account)
+		}
+	}
+	if len(accounts) == 0 {
+		return nil, nil
+	}
+	share, err := ram.NewResourceShare(ctx, name, &ram.ResourceShareArgs{
+		Name:                    pulumi.String(name),
+		AllowExternalPrincipals: pulumi.Bool(false),
+		Tags:                    pulumi.StringMap{"Name": pulumi.String(name)},
+	}, in)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	res, err := ram.NewResourceAssociation(ctx, name, &ram.ResourceAssociationArgs{
+		ResourceArn:      tgw.Arn,
+		ResourceShareArn: share.Arn,
+	}, in)
+	if err != nil {
+		return nil, fmt.Errorf("network: %w", err)
+	}
+	waits := []pulumi.Resource{res}
+	for _, a := range accounts {
+		p, err := ram.NewPrincipalAssociation(ctx, name+"-"+a, &ram.PrincipalAssociationArgs{
+			Principal:        pulumi.String(a),
+			ResourceShareArn: share.Arn,
+		}, in)
+		if err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		waits = append(waits, p)
+	}
+	return waits, nil
 }

@@ -37,6 +37,35 @@ type VpcArgs struct {
 	// FlowLogDestination is an S3 ARN (with a folder) for the VPC's flow
 	// logs (nil: no flow log).
 	FlowLogDestination pulumi.StringInput
+	// Owner is the account the VPC is created in (zero: the stack's own).
+	Owner Owner
+}
+
+// Owner is the AWS account a VPC lives in, and the provider that acts there.
+type Owner struct {
+	// Account is the 12-digit account id, "" for the stack's own account.
+	Account string
+	// Provider acts in Account (nil for the stack's own account).
+	Provider pulumi.ProviderResource
+}
+
+// Foreign reports whether the VPC is in another account than the stack's.
+func (o Owner) Foreign() bool { return o.Account != "" }
+
+// options are what a resource in the owner's account needs: its provider.
+func (o Owner) options(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
+	if o.Provider == nil {
+		return opts
+	}
+	return append(opts, pulumi.Provider(o.Provider))
+}
+
+// componentOptions hand the owner's provider to a component's children.
+func (o Owner) componentOptions(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
+	if o.Provider == nil {
+		return opts
+	}
+	return append(opts, pulumi.Providers(o.Provider))
 }
 
 // AdminArgs configure administrators' SSH into the VPC: through a bastion
@@ -91,6 +120,13 @@ type Vpc struct {
 	S3 *GatewayEndpoint
 	// Admin is nil when no administrator can reach the VPC.
 	Admin *Admin
+	// Owner is the account the VPC is in.
+	Owner Owner
+	// Existing is set for a VPC the stack looked up instead of creating.
+	Existing bool
+	// attachmentSubnetIDs are the subnets a Transit Gateway attachment
+	// uses: at most one per AZ.
+	attachmentSubnetIDs []pulumi.StringOutput
 }
 
 // Check returns the error NewVpc would return for these args before
@@ -137,11 +173,11 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	}
 	layout, natCount, acls := p.layout, p.natCount, p.acls
 
-	v := &Vpc{name: name, Cidr: args.Cidr}
+	v := &Vpc{name: name, Cidr: args.Cidr, Owner: args.Owner}
 	for _, p := range layout.Private {
 		v.PrivateSubnetCidrs = append(v.PrivateSubnetCidrs, p.String())
 	}
-	if err := ctx.RegisterComponentResource("internal-alb:network:Vpc", name, v, opts...); err != nil {
+	if err := ctx.RegisterComponentResource("internal-alb:network:Vpc", name, v, args.Owner.componentOptions(opts...)...); err != nil {
 		return nil, err
 	}
 	b := &vpcBuilder{ctx: ctx, v: v, args: args, layout: layout, in: pulumi.Parent(v)}
@@ -368,6 +404,27 @@ func (b *vpcBuilder) admin() error {
 
 // Name is the VPC's name in the stack ("foo").
 func (v *Vpc) Name() string { return v.name }
+
+// AttachmentSubnetIDs are the private subnets a Transit Gateway attachment
+// takes: one per AZ.
+func (v *Vpc) AttachmentSubnetIDs() []pulumi.StringOutput {
+	if v.attachmentSubnetIDs != nil {
+		return v.attachmentSubnetIDs
+	}
+	return v.PrivateSubnetIDs
+}
+
+// Options are the resource options of a resource created in the VPC's
+// account, opts first.
+func (v *Vpc) Options(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
+	return v.Owner.options(opts...)
+}
+
+// ComponentOptions are the options of a component whose resources are all
+// in the VPC's account.
+func (v *Vpc) ComponentOptions(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
+	return v.Owner.componentOptions(opts...)
+}
 
 // GatewayEndpoint is a gateway VPC endpoint.
 type GatewayEndpoint struct {

@@ -57,7 +57,22 @@ const (
 	TgwRouteTableAssociation = "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"
 	TgwRouteTablePropagation = "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"
 	TgwRoute                 = "aws:ec2transitgateway/route:Route"
+	// TgwVpcAttachmentAccepter accepts, in the gateway's account, an
+	// attachment made from another account.
+	TgwVpcAttachmentAccepter = "aws:ec2transitgateway/vpcAttachmentAccepter:VpcAttachmentAccepter"
 )
+
+// Resource Access Manager: how a transit gateway is shared with another
+// account.
+const (
+	RamResourceShare        = "aws:ram/resourceShare:ResourceShare"
+	RamResourceAssociation  = "aws:ram/resourceAssociation:ResourceAssociation"
+	RamPrincipalAssociation = "aws:ram/principalAssociation:PrincipalAssociation"
+)
+
+// Provider is the type of an aws provider resource: the default one, and
+// one explicit provider per account the stack acts in besides its own.
+const Provider = "pulumi:providers:aws"
 
 // Load balancing.
 const (
@@ -74,6 +89,9 @@ const (
 	Zone            = "aws:route53/zone:Zone"
 	ZoneAssociation = "aws:route53/zoneAssociation:ZoneAssociation"
 	Record          = "aws:route53/record:Record"
+	// VpcAssociationAuthorization lets a VPC of another account be
+	// associated with a private zone; the zone's account creates it.
+	VpcAssociationAuthorization = "aws:route53/vpcAssociationAuthorization:VpcAssociationAuthorization"
 )
 
 // IAM.

@@ -13,6 +13,10 @@ type Resource struct {
 	ID     string // physical id ("" for components)
 	Parent string // parent URN ("" for the stack itself)
 	Custom bool   // false for component resources and the stack
+	// Provider is the reference of the provider that manages a custom
+	// resource, "<provider URN>::<provider id>" ("" when the graph does not
+	// record it, or for the default provider under mocks).
+	Provider string
 	// Dependencies are the URNs this resource depends on explicitly or
 	// through its inputs.
 	Dependencies []string

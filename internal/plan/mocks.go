@@ -23,6 +23,9 @@ type Mocks struct {
 	Region string
 	// Zones are the AZs getAvailabilityZones returns.
 	Zones []string
+	// Existing are the VPCs that exist before the stack, by id, for the
+	// look-ups of consumers that are existing VPCs.
+	Existing map[string]ExistingVpc
 
 	mu        sync.Mutex
 	stack     string
@@ -32,6 +35,24 @@ type Mocks struct {
 	addrs     map[string]int  // next host number per subnet id
 	public    map[string]bool // public addresses handed out
 }
+
+// ExistingVpc is a VPC the mocks' AWS holds before the stack.
+type ExistingVpc struct {
+	Cidr                                 string
+	EnableDNSSupport, EnableDNSHostnames bool
+	Subnets                              []ExistingSubnet
+}
+
+// ExistingSubnet is a subnet of an ExistingVpc; RouteTable "" means the
+// VPC's main table (MainTable), Public that its table routes to an
+// internet gateway.
+type ExistingSubnet struct {
+	ID, Cidr, Zone, RouteTable string
+	Public                     bool
+}
+
+// MainTable is the id of an existing VPC's main route table in the mocks.
+func MainTable(vpcID string) string { return "rtb-main" + strings.TrimPrefix(vpcID, "vpc-") }
 
 type recorded struct {
 	args    pulumi.MockResourceArgs
@@ -89,6 +110,9 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id": "582318560864", "arn": "arn:aws:iam::582318560864:root",
 		}), nil
+	case "aws:ec2/getVpc:getVpc", "aws:ec2/getSubnets:getSubnets", "aws:ec2/getSubnet:getSubnet",
+		"aws:ec2/getRouteTables:getRouteTables", "aws:ec2/getRouteTable:getRouteTable":
+		return m.existing(args)
 	case "aws:ec2/getAmi:getAmi":
 		return resource.NewPropertyMapFromMap(map[string]any{
 			"id": "ami-0a1b2c3d4e5f60718", "name": "al2023-ami-2023.9.20251117.1-kernel-6.1-x86_64",
@@ -96,6 +120,95 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}), nil
 	}
 	return nil, fmt.Errorf("mocks: no answer for call %s", args.Token)
+}
+
+// existing answers the look-ups of existing VPCs from m.Existing.
+func (m *Mocks) existing(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	str := func(k string) string {
+		if v, ok := args.Args[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	filters := map[string]string{}
+	if f, ok := args.Args["filters"]; ok && f.IsArray() {
+		for _, e := range f.ArrayValue() {
+			o := e.ObjectValue()
+			filters[o["name"].StringValue()] = o["values"].ArrayValue()[0].StringValue()
+		}
+	}
+	ok := func(v map[string]any) (resource.PropertyMap, error) { return resource.NewPropertyMapFromMap(v), nil }
+	subnet := func(id string) (string, ExistingSubnet, bool) {
+		for vpcID, v := range m.Existing {
+			for _, s := range v.Subnets {
+				if s.ID == id {
+					return vpcID, s, true
+				}
+			}
+		}
+		return "", ExistingSubnet{}, false
+	}
+	table := func(vpcID string, s ExistingSubnet) string {
+		if s.RouteTable == "" {
+			return MainTable(vpcID)
+		}
+		return s.RouteTable
+	}
+	switch args.Token {
+	case "aws:ec2/getVpc:getVpc":
+		v, found := m.Existing[str("id")]
+		if !found {
+			return nil, fmt.Errorf("no matching EC2 VPC found")
+		}
+		return ok(map[string]any{"id": str("id"), "cidrBlock": v.Cidr, "enableDnsSupport": v.EnableDNSSupport, "enableDnsHostnames": v.EnableDNSHostnames, "ownerId": Account})
+	case "aws:ec2/getSubnets:getSubnets":
+		var ids []any
+		for _, s := range m.Existing[filters["vpc-id"]].Subnets {
+			ids = append(ids, s.ID)
+		}
+		return ok(map[string]any{"id": m.Region, "ids": ids})
+	case "aws:ec2/getSubnet:getSubnet":
+		vpcID, s, found := subnet(str("id"))
+		if !found {
+			return nil, fmt.Errorf("no matching EC2 Subnet found")
+		}
+		return ok(map[string]any{"id": s.ID, "vpcId": vpcID, "cidrBlock": s.Cidr, "availabilityZone": s.Zone})
+	case "aws:ec2/getRouteTables:getRouteTables":
+		var ids []any
+		if id := filters["association.subnet-id"]; id != "" {
+			if _, s, found := subnet(id); found && s.RouteTable != "" {
+				ids = append(ids, s.RouteTable)
+			}
+		} else if _, found := m.Existing[filters["vpc-id"]]; found && filters["association.main"] == "true" {
+			ids = append(ids, MainTable(filters["vpc-id"]))
+		}
+		return ok(map[string]any{"id": m.Region, "ids": ids})
+	case "aws:ec2/getRouteTable:getRouteTable":
+		id := str("routeTableId")
+		for vpcID, v := range m.Existing {
+			for _, s := range v.Subnets {
+				if table(vpcID, s) == id {
+					routes := []any{}
+					if s.Public {
+						routes = append(routes, map[string]any{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-" + strings.TrimPrefix(vpcID, "vpc-")})
+					}
+					return ok(map[string]any{"id": id, "routeTableId": id, "vpcId": vpcID, "routes": routes})
+				}
+			}
+		}
+		return nil, fmt.Errorf("no matching Route Table found")
+	}
+	return nil, fmt.Errorf("mocks: no answer for call %s", args.Token)
+}
+
+// accountOf is the account a resource is created in: the one an explicit
+// provider named account-<id> acts in, else Account.
+func accountOf(provider string) string {
+	if _, rest, ok := strings.Cut(provider, "pulumi:providers:aws::account-"); ok {
+		id, _, _ := strings.Cut(rest, "::")
+		return id
+	}
+	return Account
 }
 
 // computed adds what AWS would compute for a new resource of this type.
@@ -112,8 +225,9 @@ func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.P
 	if name == "" {
 		name = args.Name
 	}
+	account := accountOf(args.Provider)
 	arn := func(service, rest string) string {
-		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, m.Region, Account, rest)
+		return fmt.Sprintf("arn:aws:%s:%s:%s:%s", service, m.Region, account, rest)
 	}
 	set("id", id)
 	switch args.TypeToken {
@@ -175,7 +289,7 @@ func (m *Mocks) computed(args pulumi.MockResourceArgs, id string, out resource.P
 		}
 		set("name", name)
 		set("path", path)
-		set("arn", fmt.Sprintf("arn:aws:iam::%s:%s%s%s", Account, kind, path, name))
+		set("arn", fmt.Sprintf("arn:aws:iam::%s:%s%s%s", account, kind, path, name))
 	case awstype.Function:
 		set("arn", arn("lambda", "function:"+name))
 		set("invokeArn", fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", m.Region, arn("lambda", "function:"+name)))

@@ -26,6 +26,8 @@ type Options struct {
 	// ConfigFile is the stack file Config was read from, which an error
 	// about one of its keys names ("" when none).
 	ConfigFile string
+	// Existing are the VPCs that exist before the stack, by id.
+	Existing map[string]ExistingVpc
 }
 
 // Run runs program under mocks. It returns the graph even when the program
@@ -41,7 +43,7 @@ func Run(program pulumi.RunFunc, opts Options) (graph.Graph, error) {
 	if region == "" {
 		region = "ap-northeast-1"
 	}
-	m := &Mocks{Region: region, Zones: []string{region + "a", region + "c", region + "d"}, stack: opts.Stack, project: opts.Project}
+	m := &Mocks{Region: region, Zones: []string{region + "a", region + "c", region + "d"}, stack: opts.Stack, project: opts.Project, Existing: opts.Existing}
 	// The program sees the whole config's keys, as it does under the
 	// engine, so it can refuse the ones it does not read.
 	keys := config.StackKeys{}
@@ -70,6 +72,7 @@ func (m *Mocks) Graph() graph.Graph {
 			ID:           r.id,
 			Parent:       parent,
 			Custom:       r.args.Custom,
+			Provider:     r.args.Provider,
 			Dependencies: rpc.GetDependencies(),
 			Inputs:       plain(r.args.Inputs),
 			Outputs:      plain(r.outputs),
