@@ -20,11 +20,14 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/aws-sdk-go-v2/service/ram"
 	"github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
-// Clients talk to one endpoint (the emulator) in one region.
+// Clients talk to one endpoint (the emulator) in one region, as one
+// account's principal.
 type Clients struct {
 	Region string
 	EC2    *ec2.Client
@@ -34,6 +37,13 @@ type Clients struct {
 	Lambda *lambda.Client
 	Logs   *cloudwatchlogs.Client
 	S3     *s3.Client
+	RAM    *ram.Client
+	STS    *sts.Client
+
+	// cfg and pathStyle are what AssumeRole builds another account's
+	// clients from.
+	cfg       aws.Config
+	pathStyle bool
 }
 
 // New returns clients for the emulator at endpoint, with dummy credentials.
@@ -43,9 +53,14 @@ func New(endpoint, region string) *Clients {
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
 		BaseEndpoint: aws.String(endpoint),
 	}
-	c := FromConfig(cfg)
-	// Path-style: the emulator answers on one host, not per bucket.
-	c.S3 = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	return emulated(FromConfig(cfg))
+}
+
+// emulated sets c's S3 client to path-style addressing: the emulator answers
+// on one host, not per bucket.
+func emulated(c *Clients) *Clients {
+	c.S3 = s3.NewFromConfig(c.cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	c.pathStyle = true
 	return c
 }
 
@@ -60,6 +75,9 @@ func FromConfig(cfg aws.Config) *Clients {
 		Lambda: lambda.NewFromConfig(cfg),
 		Logs:   cloudwatchlogs.NewFromConfig(cfg),
 		S3:     s3.NewFromConfig(cfg),
+		RAM:    ram.NewFromConfig(cfg),
+		STS:    sts.NewFromConfig(cfg),
+		cfg:    cfg,
 	}
 }
 
