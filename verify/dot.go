@@ -157,12 +157,22 @@ func (d *dotter) vpc(v *VPC) {
 	if d.side[v.ID] == 'L' {
 		role = "service"
 	}
+	if v.Existing {
+		role += ", existing"
+	}
+	if crossAccount(v.Account, m.Account) {
+		role += ", account " + v.Account
+	}
 	fmt.Fprintf(b, "  subgraph %s {\n    label=%q; labelloc=t; labeljust=l; style=\"rounded\"; color=\"#336699\"; penwidth=2; fontsize=12; fontcolor=\"#336699\";\n",
 		q("cluster_"+v.ID), fmt.Sprintf("VPC %s %s (%s)", v.Name, strings.Join(cidrs, ","), role))
 	d.node("    ", entryID(v.ID), v.ID, "shape=point, style=invis, width=0.01, label=\"\"")
 	d.node("    ", farID(v.ID), v.ID, "shape=point, style=invis, width=0.01, label=\"\"")
 	byAZ := map[string][]*Subnet{}
-	for _, s := range m.subnetList() {
+	subnets := m.subnetList()
+	if v.Existing { // the subnets the stack connects
+		subnets = m.subnetsOf(v.ID)
+	}
+	for _, s := range subnets {
 		if s.VPC == v.ID {
 			byAZ[s.AZ] = append(byAZ[s.AZ], s)
 		}

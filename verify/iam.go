@@ -208,6 +208,10 @@ type Access struct {
 	// Principal is the caller's ARN (a role); Account its account ("" when
 	// unknown).
 	Principal, Account string
+	// ResourceAccount is the account the resource is in ("" when unknown).
+	// From another account than the caller's, the resource's policy must
+	// allow the call too; within one, it can only deny it.
+	ResourceAccount string
 	// Ctx holds the condition keys the verifier knows for this call,
 	// lower-case (aws:securetransport, aws:sourcevpce, …). A condition on a
 	// key not in Ctx cannot be evaluated: an Allow under it does not count,
@@ -408,9 +412,11 @@ func accountOf(s string) string {
 // of an EC2 instance's role ro: the trust of ec2.amazonaws.com, the role's
 // identity policies (an explicit Deny wins), the policy of the endpoint the
 // call goes through (ep; none when nil or without a policy), and the policy
-// of the resource (resPolicy, named resName; "" for none: the resource is
-// in the caller's account, so an identity Allow suffices unless the
-// resource policy denies). P3 (InvokeHops) and P5 prove their calls with it.
+// of the resource (resPolicy, named resName; "" for none). Within one
+// account an identity Allow suffices unless the resource policy denies;
+// from another account (a.ResourceAccount) the resource policy must allow
+// the caller (its ARN, or its account) as well. P3 (InvokeHops) and P5
+// prove their calls with it.
 func (m *Model) AccessHops(ro *Role, a Access, ep *Endpoint, resName, resPolicy string) []Hop {
 	var hops []Hop
 	th := Hop{Step: "IAM trust", OK: trusts(ro.Trust, "ec2.amazonaws.com")}
@@ -421,10 +427,10 @@ func (m *Model) AccessHops(ro *Role, a Access, ep *Endpoint, resName, resPolicy 
 	}
 	hops = append(hops, th)
 	if a.Principal == "" {
-		a.Principal = firstNonEmpty(ro.ARN, fmt.Sprintf("arn:aws:iam::%s:role/%s", firstNonEmpty(m.Account, "*"), ro.Name))
+		a.Principal = firstNonEmpty(ro.ARN, fmt.Sprintf("arn:aws:iam::%s:role/%s", firstNonEmpty(ro.Account, m.Account, "*"), ro.Name))
 	}
 	if a.Account == "" {
-		a.Account = firstNonEmpty(accountOf(a.Principal), m.Account)
+		a.Account = firstNonEmpty(ro.Account, accountOf(a.Principal), m.Account)
 	}
 	stmts, _, errs := roleStatements(ro)
 	d := decide(stmts, a, false)
@@ -463,7 +469,34 @@ func (m *Model) AccessHops(ro *Role, a Access, ep *Endpoint, resName, resPolicy 
 		}
 		hops = append(hops, eh)
 	}
-	if resPolicy != "" {
+	cross := crossAccount(a.Account, a.ResourceAccount)
+	grant := "a statement naming that role or its account"
+	if strings.HasPrefix(resName, "function ") {
+		grant = "an aws:lambda/permission naming that role or its account"
+	}
+	if cross && resName != "" && resPolicy == "" {
+		hops = append(hops, Hop{Step: "resource policy", Detail: fmt.Sprintf("%s has no resource policy, and the caller %s is in account %s, the resource in %s: a call from another account needs the resource policy to allow it (%s)", resName, a.Principal, a.Account, a.ResourceAccount, grant)})
+	}
+	if cross && resPolicy != "" {
+		ss, err := parsePolicy(resPolicy)
+		rd := decide(ss, a, true)
+		rh := Hop{Step: "resource policy", OK: err == nil && rd.Allowed && !rd.Denied}
+		switch {
+		case err != nil:
+			rh.Detail = resName + "'s resource policy is unreadable: " + err.Error()
+		case rd.Denied:
+			rh.Detail = fmt.Sprintf("%s's resource policy denies %s on %s: %s", resName, a.Action, a.Resource, rd.Why)
+		case rh.OK:
+			rh.Detail = fmt.Sprintf("%s's resource policy allows %s for %s of account %s, another account than the resource's %s (%s)", resName, a.Action, a.Principal, a.Account, a.ResourceAccount, rd.Why)
+		default:
+			rh.Detail = fmt.Sprintf("%s's resource policy does not allow %s for %s: the caller is in account %s, the resource in %s, so it needs %s", resName, a.Action, a.Principal, a.Account, a.ResourceAccount, grant)
+			if rd.Why != "" {
+				rh.Detail += " (" + rd.Why + ")"
+			}
+		}
+		hops = append(hops, rh)
+	}
+	if !cross && resPolicy != "" {
 		ss, err := parsePolicy(resPolicy)
 		rd := decide(ss, a, true)
 		rh := Hop{Step: "resource policy", OK: err == nil && !rd.Denied}

@@ -57,6 +57,7 @@ func ParseStateExport(b []byte) (graph.Graph, error) {
 		ID           string         `json:"id"`
 		Parent       string         `json:"parent"`
 		Custom       bool           `json:"custom"`
+		Provider     string         `json:"provider"`
 		Delete       bool           `json:"delete"`
 		Inputs       map[string]any `json:"inputs"`
 		Outputs      map[string]any `json:"outputs"`
@@ -92,7 +93,7 @@ func ParseStateExport(b []byte) (graph.Graph, error) {
 		if r.Delete { // pending deletion: no longer part of the stack
 			continue
 		}
-		g = append(g, graph.Resource{URN: r.URN, Type: r.Type, Name: name, ID: r.ID, Parent: r.Parent, Custom: r.Custom,
+		g = append(g, graph.Resource{URN: r.URN, Type: r.Type, Name: name, ID: r.ID, Parent: r.Parent, Custom: r.Custom, Provider: r.Provider,
 			Dependencies: r.Dependencies, Inputs: decodeProperties(r.Inputs), Outputs: decodeProperties(r.Outputs)})
 	}
 	return g, nil

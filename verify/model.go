@@ -18,7 +18,12 @@ type VPC struct {
 	DNSSupport   bool
 	DNSHostnames bool
 	IGWs         []string // internet gateway ids attached to it
-	Res          *graph.Resource
+	Account      string   // the account it is in
+	// Existing: the stack connects the VPC but does not own it (an
+	// internal-alb:network:ExistingVpc): only the subnets it connects are
+	// known, their NACLs are not, nor the routes it did not add.
+	Existing bool
+	Res      *graph.Resource
 }
 
 // Subnet is a subnet and the route table and NACL that apply to it.
@@ -29,6 +34,7 @@ type Subnet struct {
 	MapPublicIP       bool
 	RouteTable        string // id of the effective route table
 	NACL              string // id of the effective NACL ("" = the default NACL, allow all)
+	Existing          bool   // a subnet of an existing VPC: its NACL is not in the graph
 	Res               *graph.Resource
 }
 
@@ -45,6 +51,9 @@ type RouteTable struct {
 	ID, Name, VPC string
 	Routes        []Route
 	Implicit      bool // the VPC's main table, not in the graph: local routes only
+	// Existing: a table of an existing VPC; of its routes only the local
+	// ones and those the stack adds are known.
+	Existing bool
 }
 
 // SGRule is one security group rule, normalised.
@@ -62,6 +71,7 @@ type SGRule struct {
 // SG is a security group with all its rules (inline and separate).
 type SG struct {
 	ID, Name, VPC, Desc string
+	Account             string
 	Default             bool
 	Rules               []*SGRule
 	Res                 *graph.Resource
@@ -94,6 +104,7 @@ type Instance struct {
 	Profile                string
 	Type                   string
 	KeyName                string
+	Account                string
 	// State is the instance's state when the graph knows it and it is not
 	// running ("stopped", "stopping"…): from the instance's own state, or
 	// from an InstanceState resource that manages it.
@@ -101,25 +112,35 @@ type Instance struct {
 	Res   *graph.Resource
 }
 
-// Peering is a VPC peering connection.
+// Peering is a VPC peering connection, requested from VPC's account
+// (Account) to Peer's (PeerAccount, its peerOwnerId).
 type Peering struct {
-	ID, Name, VPC, Peer string
-	Active              bool
+	ID, Name, VPC, Peer  string
+	Account, PeerAccount string
+	Active               bool
+	Why                  string // why it is not active
+	Consent              string // across accounts: how the peer's accepted it
 }
 
 // TGW is a transit gateway.
 type TGW struct {
-	ID, Name                  string
+	ID, Name, ARN, Account    string
 	AutoAccept                bool
 	DefaultAssoc, DefaultProp bool
 	SGRef                     bool
 	Res                       *graph.Resource
 }
 
-// TGWAttachment is a transit gateway VPC attachment.
+// TGWAttachment is a transit gateway VPC attachment. One made from
+// another account than the gateway's is usable once the gateway is shared
+// with that account and the attachment accepted.
 type TGWAttachment struct {
 	ID, Name, TGW, VPC string
 	Subnets            []string
+	Account            string
+	Usable             bool
+	Why                string // why it is not usable
+	Consent            string // from another account: how the gateway's shared and accepted it
 }
 
 // TGWRoute is a static TGW route.
@@ -187,17 +208,31 @@ type TargetGroup struct {
 // Endpoint is a VPC endpoint.
 type Endpoint struct {
 	ID, Name, VPC, Service, Type string
+	Account                      string
 	PrivateDNS                   bool
 	Subnets, SGs, RouteTables    []string
 	Policy                       string
 	PrefixList                   string // a gateway endpoint's prefix list id ("" when the graph does not know it)
 }
 
-// Zone is a Route 53 hosted zone.
+// Zone is a Route 53 hosted zone and the VPCs it is associated with
+// (inline, or by an association in force).
 type Zone struct {
 	ID, Name string
+	Account  string
 	VPCs     []string
 	Private  bool
+}
+
+// ZoneAssoc is a private zone's association with a VPC made by an
+// aws:route53/zoneAssociation. With a VPC of another account than the
+// zone's, it is in force only when the VPC's account made it and the zone's
+// account authorized it (aws:route53/vpcAssociationAuthorization).
+type ZoneAssoc struct {
+	Name, Zone, VPC string
+	Account         string // the account that made it
+	InForce         bool
+	Why             string // why it is not in force
 }
 
 // Record is a Route 53 record.
@@ -215,6 +250,7 @@ type PolicyDoc struct {
 // Role is an IAM role with its trust policy and permission policies.
 type Role struct {
 	ID, Name, ARN string
+	Account       string
 	Trust         string
 	Policies      []PolicyDoc
 	ManagedArns   []string
@@ -224,6 +260,7 @@ type Role struct {
 // Function is a Lambda function.
 type Function struct {
 	Name, ARN, Runtime, Role string
+	Account                  string
 	Res                      *graph.Resource
 }
 
@@ -255,6 +292,7 @@ type FlowLog struct {
 // LambdaPermission is one statement of a function's resource policy.
 type LambdaPermission struct {
 	Name, Function, Action              string
+	Account                             string // the function's account, where the permission is
 	Principal, SourceArn, SourceAccount string
 	PrincipalOrg, FunctionURLAuthType   string
 }
@@ -298,6 +336,7 @@ type Model struct {
 	TGs         map[string]*TargetGroup
 	Vpces       map[string]*Endpoint
 	Zones       map[string]*Zone
+	ZoneAssocs  []*ZoneAssoc
 	Records     []*Record
 	Roles       map[string]*Role  // by id, name and arn
 	Profile     map[string]string // profile id/name/arn → role name
@@ -305,7 +344,8 @@ type Model struct {
 	Logs        map[string]int  // log group name → retention days (0 = never expire)
 	Flows       map[string]bool // VPC id → has a flow log
 	NATs        []*graph.Resource
-	Account     string             // the stack's AWS account, from the ARNs in the graph ("" when none says)
+	Account     string             // the stack's AWS account, from the ARNs of its default provider's resources ("" when none says)
+	Accounts    []*Account         // the other accounts, one per explicit provider, in graph order
 	Buckets     map[string]*Bucket // by id, name and ARN
 	FlowLogs    []*FlowLog
 	LambdaPerms []*LambdaPermission
@@ -314,6 +354,13 @@ type Model struct {
 	EICEs       []*ConnectEndpoint
 	EIPs        []*graph.Resource
 	Notes       []string // things the model could not resolve
+
+	providers    map[string]*Account // provider URN → the account it acts in
+	shares       []*ramShare
+	acctRoles    map[string]*Role  // "<account>|<role id, name or arn>" → role
+	acctProfiles map[string]*Role  // "<account>|<profile id, name or arn>" → its role
+	roleObjs     []*Role           // graph order
+	existingRT   map[string]string // subnet id → route table id, for the subnets of existing VPCs
 
 	igwIDs     map[string]bool
 	natIDs     map[string]bool
@@ -347,14 +394,17 @@ func BuildModel(g graph.Graph) *Model {
 		LBs: map[string]*LoadBalancer{}, TGs: map[string]*TargetGroup{}, Vpces: map[string]*Endpoint{},
 		Zones: map[string]*Zone{}, Roles: map[string]*Role{}, Profile: map[string]string{}, Logs: map[string]int{},
 		Flows: map[string]bool{}, Buckets: map[string]*Bucket{}, igwIDs: map[string]bool{}, natIDs: map[string]bool{}, tgArn: map[string]string{}, lbArn: map[string]string{},
+		providers: map[string]*Account{}, acctRoles: map[string]*Role{}, acctProfiles: map[string]*Role{}, existingRT: map[string]string{},
 	}
 	rs := indexByType(g)
+	m.readAccounts(rs)
 	m.readNetwork(rs)
 	m.readRouteTables(rs)
 	m.readSecurityGroups(rs)
 	m.readNACLs(rs)
 	m.readInstances(rs)
 	m.readPeerings(rs)
+	m.readRAM(rs)
 	m.readTransitGateways(rs)
 	m.readLoadBalancers(rs)
 	m.readEndpoints(rs)
@@ -364,8 +414,8 @@ func BuildModel(g graph.Graph) *Model {
 	m.buildBuckets(rs)
 	m.readFlowLogs(rs)
 	m.readAdminAccess(rs)
-	m.Account = m.accountFromArns()
 	m.inferRegion()
+	m.noteRegions()
 	return m
 }
 
@@ -393,7 +443,7 @@ func (rs resourcesByType) each(typ string, f func(r *graph.Resource)) {
 // gateways, Elastic IPs and subnets.
 func (m *Model) readNetwork(rs resourcesByType) {
 	rs.each(awstype.Vpc, func(r *graph.Resource) {
-		v := &VPC{ID: resID(r), Name: nameOf(r), Res: r,
+		v := &VPC{ID: resID(r), Name: nameOf(r), Res: r, Account: m.acct(r),
 			DNSSupport:   boolOr(prop(r, "enableDnsSupport"), true),
 			DNSHostnames: boolOr(prop(r, "enableDnsHostnames"), false)}
 		if p, ok := parsePrefix(str(r, "cidrBlock")); ok {
@@ -402,6 +452,7 @@ func (m *Model) readNetwork(rs resourcesByType) {
 		m.VPCs[v.ID] = v
 		m.vpcList = append(m.vpcList, v)
 	})
+	rs.each(ExistingVpcType, m.addExistingVpc)
 	rs.each(awstype.VpcIpv4CidrBlockAssociation, func(r *graph.Resource) {
 		if v := m.VPCs[str(r, "vpcId")]; v != nil {
 			if p, ok := parsePrefix(str(r, "cidrBlock")); ok {
@@ -469,6 +520,7 @@ func (m *Model) readRouteTables(rs resourcesByType) {
 		}
 	})
 	rs.each(awstype.MainRouteTableAssociation, func(r *graph.Resource) { mainRT[str(r, "vpcId")] = str(r, "routeTableId") })
+	m.addExistingRouteTables()
 	rs.each(awstype.Route, func(r *graph.Resource) {
 		rt := m.RTs[str(r, "routeTableId")]
 		if rt == nil {
@@ -484,6 +536,9 @@ func (m *Model) readRouteTables(rs resourcesByType) {
 	m.addLocalRoutes(mainRT)
 	for _, s := range m.Subnets {
 		s.RouteTable = mainRT[s.VPC]
+	}
+	for sid, rt := range m.existingRT {
+		m.Subnets[sid].RouteTable = rt
 	}
 	rs.each(awstype.RouteTableAssociation, func(r *graph.Resource) {
 		if s := m.Subnets[str(r, "subnetId")]; s != nil {
@@ -504,7 +559,7 @@ func (m *Model) addLocalRoutes(mainRT map[string]string) {
 				}
 			}
 		}
-		if mainRT[v.ID] == "" {
+		if mainRT[v.ID] == "" && !v.Existing {
 			id := v.ID + "/main"
 			rt := &RouteTable{ID: id, Name: v.Name + " main route table (implicit)", VPC: v.ID, Implicit: true}
 			for _, c := range v.CIDRs {
@@ -520,12 +575,12 @@ func (m *Model) addLocalRoutes(mainRT map[string]string) {
 // with their inline rules and their rules as separate resources.
 func (m *Model) readSecurityGroups(rs resourcesByType) {
 	rs.each(awstype.SecurityGroup, func(r *graph.Resource) {
-		sg := &SG{ID: resID(r), Name: firstNonEmpty(str(r, "name"), nameOf(r)), VPC: str(r, "vpcId"), Desc: str(r, "description"), Res: r}
+		sg := &SG{ID: resID(r), Name: firstNonEmpty(str(r, "name"), nameOf(r)), VPC: str(r, "vpcId"), Desc: str(r, "description"), Account: m.acct(r), Res: r}
 		m.inlineSGRules(sg, r)
 		m.SGs[sg.ID] = sg
 	})
 	rs.each(awstype.DefaultSecurityGroup, func(r *graph.Resource) {
-		sg := &SG{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Default: true, Desc: "default VPC security group", Res: r}
+		sg := &SG{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Default: true, Desc: "default VPC security group", Account: m.acct(r), Res: r}
 		m.inlineSGRules(sg, r)
 		m.SGs[sg.ID] = sg
 	})
@@ -652,7 +707,7 @@ func (m *Model) readInstances(rs resourcesByType) {
 	})
 	rs.each(awstype.Instance, func(r *graph.Resource) {
 		in := &Instance{ID: resID(r), Name: firstNonEmpty(tag(r, "Name"), r.Name), Role: strings.ToLower(tag(r, "Role")), Subnet: str(r, "subnetId"),
-			SGs: asStrings(prop(r, "vpcSecurityGroupIds")), Profile: str(r, "iamInstanceProfile"), Type: str(r, "instanceType"), KeyName: str(r, "keyName"), Res: r}
+			SGs: asStrings(prop(r, "vpcSecurityGroupIds")), Profile: str(r, "iamInstanceProfile"), Type: str(r, "instanceType"), KeyName: str(r, "keyName"), Account: m.acct(r), Res: r}
 		if len(in.SGs) == 0 {
 			in.SGs = asStrings(prop(r, "securityGroups"))
 		}
@@ -693,19 +748,68 @@ func notRunning(state string) string {
 	return state
 }
 
-// readPeerings reads the VPC peering connections and whether each is active
-// (auto-accepted, or by an accepter).
+// readPeerings reads the VPC peering connections and whether each is
+// active: within one account, its acceptStatus is "active" or it is
+// auto-accepted; across accounts (and within one too), an accepter in the
+// peer's account accepted it.
 func (m *Model) readPeerings(rs resourcesByType) {
-	accepted := map[string]bool{}
+	type accepter struct {
+		name, account string
+		ok            bool
+	}
+	accepters := map[string][]accepter{}
 	rs.each(awstype.VpcPeeringConnectionAccepter, func(r *graph.Resource) {
-		if boolOr(prop(r, "autoAccept"), false) || str(r, "acceptStatus") == "active" {
-			accepted[str(r, "vpcPeeringConnectionId")] = true
-		}
+		// acceptStatus, when the state has it, is AWS's word; a plan has
+		// only the request to accept.
+		st := str(r, "acceptStatus")
+		ok := st == "active" || (st == "" && boolOr(prop(r, "autoAccept"), false))
+		id := str(r, "vpcPeeringConnectionId")
+		accepters[id] = append(accepters[id], accepter{nameOf(r), m.acct(r), ok})
 	})
 	rs.each(awstype.VpcPeeringConnection, func(r *graph.Resource) {
-		p := &Peering{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Peer: str(r, "peerVpcId")}
-		p.Active = boolOr(prop(r, "autoAccept"), false) || str(r, "acceptStatus") == "active" || accepted[p.ID]
+		p := &Peering{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Peer: str(r, "peerVpcId"), Account: m.acct(r)}
+		p.PeerAccount = firstNonEmpty(str(r, "peerOwnerId"), p.Account)
 		m.Peers[p.ID] = p
+		if a := m.vpcAccount(p.VPC); crossAccount(a, p.Account) {
+			p.Why = fmt.Sprintf("peering %s is requested from account %s, but its VPC %s is in account %s", p.Name, p.Account, m.vpcName(p.VPC), a)
+			return
+		}
+		if a := m.vpcAccount(p.Peer); crossAccount(a, p.PeerAccount) {
+			p.Why = fmt.Sprintf("peering %s names peerOwnerId %s, but VPC %s is in account %s", p.Name, p.PeerAccount, m.vpcName(p.Peer), a)
+			return
+		}
+		// Within one account the requester's own word counts; across
+		// accounts only the peer's accepter does (the requester's
+		// acceptStatus is what it was when the stack created it, and a plan
+		// makes it up).
+		cross := crossAccount(p.Account, p.PeerAccount)
+		if !cross && (str(r, "acceptStatus") == "active" || boolOr(prop(r, "autoAccept"), false)) {
+			p.Active = true
+			return
+		}
+		var wrong []string
+		for _, a := range accepters[p.ID] {
+			switch {
+			case crossAccount(a.account, p.PeerAccount):
+				wrong = append(wrong, fmt.Sprintf("accepter %s is in account %s, not the peer's %s", a.name, a.account, p.PeerAccount))
+			case a.ok:
+				p.Active = true
+				if cross {
+					p.Consent = fmt.Sprintf("accepted in account %s by %s", p.PeerAccount, a.name)
+				}
+				return
+			default:
+				wrong = append(wrong, fmt.Sprintf("accepter %s has not accepted it (autoAccept off, or acceptStatus not active)", a.name))
+			}
+		}
+		switch {
+		case len(wrong) > 0:
+			p.Why = fmt.Sprintf("peering %s is not accepted: %s", p.Name, strings.Join(wrong, "; "))
+		case cross:
+			p.Why = fmt.Sprintf("peering %s is requested from account %s to account %s (peerOwnerId) and not accepted: no aws:ec2/vpcPeeringConnectionAccepter in account %s accepts it", p.Name, p.Account, p.PeerAccount, p.PeerAccount)
+		default:
+			p.Why = fmt.Sprintf("peering %s is not accepted (no autoAccept or accepter)", p.Name)
+		}
 	})
 }
 
@@ -714,7 +818,7 @@ func (m *Model) readPeerings(rs resourcesByType) {
 // gateway's default table) and static routes.
 func (m *Model) readTransitGateways(rs resourcesByType) {
 	rs.each(awstype.TransitGateway, func(r *graph.Resource) {
-		t := &TGW{ID: resID(r), Name: nameOf(r), Res: r,
+		t := &TGW{ID: resID(r), Name: nameOf(r), ARN: str(r, "arn"), Account: m.acct(r), Res: r,
 			AutoAccept:   boolOr(prop(r, "autoAcceptSharedAttachments"), false),
 			DefaultAssoc: boolOr(prop(r, "defaultRouteTableAssociation"), true),
 			DefaultProp:  boolOr(prop(r, "defaultRouteTablePropagation"), true),
@@ -724,38 +828,86 @@ func (m *Model) readTransitGateways(rs resourcesByType) {
 	rs.each(awstype.TgwRouteTable, func(r *graph.Resource) {
 		m.TGWRTs[resID(r)] = &TGWRouteTable{ID: resID(r), Name: nameOf(r), TGW: str(r, "transitGatewayId")}
 	})
+	// An accepter (in the gateway's account) accepts an attachment made
+	// from another account; what refers to it by its id means the
+	// attachment (a state gives both one id, a plan two).
+	accepters := map[string]*graph.Resource{}
+	alias := map[string]string{}
+	rs.each(awstype.TgwVpcAttachmentAccepter, func(r *graph.Resource) {
+		id := str(r, "transitGatewayAttachmentId")
+		accepters[id] = r
+		alias[resID(r)] = id
+	})
+	attachment := func(id string) string { return firstNonEmpty(alias[id], id) }
 	rs.each(awstype.TgwVpcAttachment, func(r *graph.Resource) {
-		a := &TGWAttachment{ID: resID(r), Name: nameOf(r), TGW: str(r, "transitGatewayId"), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds"))}
+		a := &TGWAttachment{ID: resID(r), Name: nameOf(r), TGW: str(r, "transitGatewayId"), VPC: str(r, "vpcId"), Subnets: asStrings(prop(r, "subnetIds")), Account: m.acct(r), Usable: true}
 		m.Attachs[a.ID] = a
-		if t := m.TGWs[a.TGW]; t != nil {
-			def := firstNonEmpty(str(t.Res, "associationDefaultRouteTableId"), t.ID+"/default")
-			if t.DefaultAssoc && boolOr(prop(r, "transitGatewayDefaultRouteTableAssociation"), true) {
-				m.tgwDefaultRT(t, def).Assocs = append(m.tgwDefaultRT(t, def).Assocs, a.ID)
-			}
-			pdef := firstNonEmpty(str(t.Res, "propagationDefaultRouteTableId"), def)
-			if t.DefaultProp && boolOr(prop(r, "transitGatewayDefaultRouteTablePropagation"), true) {
-				m.tgwDefaultRT(t, pdef).Props = append(m.tgwDefaultRT(t, pdef).Props, a.ID)
-			}
+		t := m.TGWs[a.TGW]
+		if t == nil {
+			return
+		}
+		acc := accepters[a.ID]
+		if crossAccount(a.Account, t.Account) {
+			m.checkSharedAttachment(a, t, acc)
+		}
+		// The default route table settings are the accepter's, for an
+		// attachment it accepts.
+		settings := r
+		if acc != nil {
+			settings = acc
+		}
+		def := firstNonEmpty(str(t.Res, "associationDefaultRouteTableId"), t.ID+"/default")
+		if t.DefaultAssoc && boolOr(prop(settings, "transitGatewayDefaultRouteTableAssociation"), true) {
+			m.tgwDefaultRT(t, def).Assocs = append(m.tgwDefaultRT(t, def).Assocs, a.ID)
+		}
+		pdef := firstNonEmpty(str(t.Res, "propagationDefaultRouteTableId"), def)
+		if t.DefaultProp && boolOr(prop(settings, "transitGatewayDefaultRouteTablePropagation"), true) {
+			m.tgwDefaultRT(t, pdef).Props = append(m.tgwDefaultRT(t, pdef).Props, a.ID)
 		}
 	})
 	rs.each(awstype.TgwRouteTableAssociation, func(r *graph.Resource) {
 		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
-			t.Assocs = append(t.Assocs, str(r, "transitGatewayAttachmentId"))
+			t.Assocs = append(t.Assocs, attachment(str(r, "transitGatewayAttachmentId")))
 		}
 	})
 	rs.each(awstype.TgwRouteTablePropagation, func(r *graph.Resource) {
 		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
-			t.Props = append(t.Props, str(r, "transitGatewayAttachmentId"))
+			t.Props = append(t.Props, attachment(str(r, "transitGatewayAttachmentId")))
 		}
 	})
 	rs.each(awstype.TgwRoute, func(r *graph.Resource) {
 		if t := m.TGWRTs[str(r, "transitGatewayRouteTableId")]; t != nil {
 			p, ok := parsePrefix(str(r, "destinationCidrBlock"))
 			if ok {
-				t.Static = append(t.Static, TGWRoute{Dest: p, Attachment: str(r, "transitGatewayAttachmentId"), Blackhole: boolOr(prop(r, "blackhole"), false)})
+				t.Static = append(t.Static, TGWRoute{Dest: p, Attachment: attachment(str(r, "transitGatewayAttachmentId")), Blackhole: boolOr(prop(r, "blackhole"), false)})
 			}
 		}
 	})
+}
+
+// checkSharedAttachment decides whether an attachment made from another
+// account than its gateway's is usable: the gateway is shared with that
+// account through RAM, and the attachment is accepted (by an accepter in
+// the gateway's account, unless the gateway auto-accepts).
+func (m *Model) checkSharedAttachment(a *TGWAttachment, t *TGW, acc *graph.Resource) {
+	ok, why := m.sharedWith(t.ARN, t.ID, t.Account, a.Account)
+	if !ok {
+		a.Usable = false
+		a.Why = fmt.Sprintf("attachment %s is made from account %s, but transit gateway %s (account %s) is not shared with it: %s", a.Name, a.Account, t.Name, t.Account, why)
+		return
+	}
+	switch {
+	case acc != nil && !crossAccount(m.acct(acc), t.Account):
+		a.Consent = fmt.Sprintf("from account %s: the gateway %s, accepted by %s", a.Account, why, nameOf(acc))
+	case acc == nil && t.AutoAccept:
+		a.Consent = fmt.Sprintf("from account %s: the gateway %s, auto-accepted", a.Account, why)
+	case acc == nil:
+		a.Usable = false
+		a.Why = fmt.Sprintf("attachment %s from account %s is not accepted: no aws:ec2transitgateway/vpcAttachmentAccepter for it in account %s, and transit gateway %s does not auto-accept shared attachments", a.Name, a.Account, t.Account, t.Name)
+	case crossAccount(m.acct(acc), t.Account):
+		a.Usable = false
+		a.Why = fmt.Sprintf("attachment %s is accepted by %s in account %s, not by the gateway's account %s", a.Name, nameOf(acc), m.acct(acc), t.Account)
+	}
 }
 
 // readLoadBalancers reads the load balancers, their target groups,
@@ -839,7 +991,7 @@ func (m *Model) addListener(r *graph.Resource) {
 // nothing before gave it).
 func (m *Model) readEndpoints(rs resourcesByType) {
 	rs.each(awstype.VpcEndpoint, func(r *graph.Resource) {
-		e := &Endpoint{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Service: str(r, "serviceName"), Type: firstNonEmpty(str(r, "vpcEndpointType"), "Gateway"),
+		e := &Endpoint{ID: resID(r), Name: nameOf(r), VPC: str(r, "vpcId"), Service: str(r, "serviceName"), Type: firstNonEmpty(str(r, "vpcEndpointType"), "Gateway"), Account: m.acct(r),
 			PrivateDNS: boolOr(prop(r, "privateDnsEnabled"), false), Subnets: asStrings(prop(r, "subnetIds")), SGs: asStrings(prop(r, "securityGroupIds")),
 			RouteTables: asStrings(prop(r, "routeTableIds")), Policy: asPolicyString(prop(r, "policy")), PrefixList: str(r, "prefixListId")}
 		m.Vpces[e.ID] = e
@@ -854,7 +1006,7 @@ func (m *Model) readEndpoints(rs resourcesByType) {
 // readDNS reads the Route 53 zones, their VPC associations and records.
 func (m *Model) readDNS(rs resourcesByType) {
 	rs.each(awstype.Zone, func(r *graph.Resource) {
-		z := &Zone{ID: firstNonEmpty(str(r, "zoneId"), resID(r)), Name: normName(str(r, "name"))}
+		z := &Zone{ID: firstNonEmpty(str(r, "zoneId"), resID(r)), Name: normName(str(r, "name")), Account: m.acct(r)}
 		for _, v := range asList(prop(r, "vpcs")) {
 			z.VPCs = append(z.VPCs, asString(asMap(v)["vpcId"]))
 		}
@@ -864,9 +1016,49 @@ func (m *Model) readDNS(rs resourcesByType) {
 			m.Zones[resID(r)] = z
 		}
 	})
+	type authorization struct{ name, account string }
+	auths := map[string][]authorization{} // "<zone id>|<vpc id>" → authorizations
+	rs.each(awstype.VpcAssociationAuthorization, func(r *graph.Resource) {
+		zid := str(r, "zoneId")
+		if z := m.Zones[zid]; z != nil {
+			zid = z.ID
+		}
+		k := zid + "|" + str(r, "vpcId")
+		auths[k] = append(auths[k], authorization{nameOf(r), m.acct(r)})
+	})
 	rs.each(awstype.ZoneAssociation, func(r *graph.Resource) {
-		if z := m.Zones[str(r, "zoneId")]; z != nil {
-			z.VPCs = append(z.VPCs, str(r, "vpcId"))
+		z := m.Zones[str(r, "zoneId")]
+		if z == nil {
+			m.note("zone association %s: zone %q not in the graph", r.Name, str(r, "zoneId"))
+			return
+		}
+		za := &ZoneAssoc{Name: r.Name, Zone: z.ID, VPC: str(r, "vpcId"), Account: m.acct(r), InForce: true}
+		m.ZoneAssocs = append(m.ZoneAssocs, za)
+		vpcAcct := firstNonEmpty(m.vpcAccount(za.VPC), za.Account)
+		if crossAccount(vpcAcct, z.Account) {
+			var wrong []string
+			authorized := false
+			for _, a := range auths[z.ID+"|"+za.VPC] {
+				if crossAccount(a.account, z.Account) {
+					wrong = append(wrong, fmt.Sprintf("authorization %s is in account %s, not the zone's", a.name, a.account))
+				} else {
+					authorized = true
+				}
+			}
+			switch {
+			case crossAccount(za.Account, vpcAcct):
+				za.InForce = false
+				za.Why = fmt.Sprintf("association %s of zone %s with VPC %s is made from account %s, but the VPC is in account %s: its owner must make it", za.Name, z.Name, m.vpcName(za.VPC), za.Account, vpcAcct)
+			case !authorized:
+				za.InForce = false
+				za.Why = fmt.Sprintf("association %s of zone %s (account %s) with VPC %s (account %s) is not authorized: no aws:route53/vpcAssociationAuthorization for that zone and VPC in account %s", za.Name, z.Name, z.Account, m.vpcName(za.VPC), vpcAcct, z.Account)
+				if len(wrong) > 0 {
+					za.Why += " (" + strings.Join(wrong, "; ") + ")"
+				}
+			}
+		}
+		if za.InForce {
+			z.VPCs = append(z.VPCs, za.VPC)
 			z.Private = true
 		}
 	})
@@ -904,7 +1096,7 @@ func (m *Model) readIAM(rs resourcesByType) {
 		}
 	})
 	rs.each(awstype.Role, func(r *graph.Resource) {
-		ro := &Role{ID: resID(r), Name: firstNonEmpty(str(r, "name"), resID(r)), ARN: str(r, "arn"), Trust: asPolicyString(prop(r, "assumeRolePolicy")), Res: r}
+		ro := &Role{ID: resID(r), Name: firstNonEmpty(str(r, "name"), resID(r)), ARN: str(r, "arn"), Trust: asPolicyString(prop(r, "assumeRolePolicy")), Account: m.acct(r), Res: r}
 		for _, ip := range asList(prop(r, "inlinePolicies")) {
 			im := asMap(ip)
 			if doc := asPolicyString(im["policy"]); doc != "" {
@@ -915,18 +1107,28 @@ func (m *Model) readIAM(rs resourcesByType) {
 		for _, k := range []string{ro.ID, ro.Name, ro.ARN} {
 			if k != "" {
 				m.Roles[k] = ro
+				m.acctRoles[ro.Account+"|"+k] = ro
 			}
 		}
+		m.roleObjs = append(m.roleObjs, ro)
 	})
+	// Role names are an account's own: a role is looked up in the account
+	// of what names it first.
+	role := func(r *graph.Resource, name string) *Role {
+		if ro := m.acctRoles[m.acct(r)+"|"+name]; ro != nil {
+			return ro
+		}
+		return m.Roles[name]
+	}
 	rs.each(awstype.RolePolicy, func(r *graph.Resource) {
-		if ro := m.Roles[str(r, "role")]; ro != nil {
+		if ro := role(r, str(r, "role")); ro != nil {
 			ro.Policies = append(ro.Policies, PolicyDoc{Name: r.Name, JSON: asPolicyString(prop(r, "policy"))})
 		} else {
 			m.note("role policy %s: role %q not in the graph", r.Name, str(r, "role"))
 		}
 	})
 	rs.each(awstype.RolePolicyAttachment, func(r *graph.Resource) {
-		ro := m.Roles[str(r, "role")]
+		ro := role(r, str(r, "role"))
 		if ro == nil {
 			return
 		}
@@ -938,13 +1140,17 @@ func (m *Model) readIAM(rs resourcesByType) {
 		}
 	})
 	rs.each(awstype.InstanceProfile, func(r *graph.Resource) {
-		role := str(r, "role")
-		if ro := m.Roles[role]; ro != nil {
-			role = ro.Name
+		name := str(r, "role")
+		ro := role(r, name)
+		if ro != nil {
+			name = ro.Name
 		}
 		for _, k := range []string{resID(r), str(r, "name"), str(r, "arn")} {
 			if k != "" {
-				m.Profile[k] = role
+				m.Profile[k] = name
+				if ro != nil {
+					m.acctProfiles[m.acct(r)+"|"+k] = ro
+				}
 			}
 		}
 	})
@@ -954,7 +1160,7 @@ func (m *Model) readIAM(rs resourcesByType) {
 // function's resource policy) and URLs.
 func (m *Model) readLambda(rs resourcesByType) {
 	rs.each(awstype.Function, func(r *graph.Resource) {
-		m.Funcs = append(m.Funcs, &Function{Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), Runtime: str(r, "runtime"), Role: str(r, "role"), Res: r})
+		m.Funcs = append(m.Funcs, &Function{Name: firstNonEmpty(str(r, "name"), r.Name), ARN: str(r, "arn"), Runtime: str(r, "runtime"), Role: str(r, "role"), Account: m.acct(r), Res: r})
 		if m.Region == "" {
 			if parts := strings.Split(str(r, "arn"), ":"); len(parts) > 4 {
 				m.Region = parts[3]
@@ -963,7 +1169,7 @@ func (m *Model) readLambda(rs resourcesByType) {
 	})
 	rs.each(awstype.LogGroup, func(r *graph.Resource) { m.Logs[str(r, "name")] = intOr(prop(r, "retentionInDays"), 0) })
 	rs.each(awstype.LambdaPermission, func(r *graph.Resource) {
-		m.LambdaPerms = append(m.LambdaPerms, &LambdaPermission{Name: r.Name, Function: str(r, "function"), Action: str(r, "action"),
+		m.LambdaPerms = append(m.LambdaPerms, &LambdaPermission{Name: r.Name, Function: str(r, "function"), Action: str(r, "action"), Account: m.acct(r),
 			Principal: str(r, "principal"), SourceArn: str(r, "sourceArn"), SourceAccount: str(r, "sourceAccount"),
 			PrincipalOrg: str(r, "principalOrgId"), FunctionURLAuthType: str(r, "functionUrlAuthType")})
 	})
@@ -1228,10 +1434,14 @@ func (m *Model) VPCList() []*VPC { return m.vpcList }
 // RoleOf resolves instance → profile → role (nil when the graph has none).
 func (m *Model) RoleOf(in *Instance) *Role { return m.roleOfInstance(in) }
 
-// roleOfInstance resolves instance → profile → role.
+// roleOfInstance resolves instance → profile → role, the profile in the
+// instance's account.
 func (m *Model) roleOfInstance(in *Instance) *Role {
 	if in.Profile == "" {
 		return nil
+	}
+	if ro := m.acctProfiles[in.Account+"|"+in.Profile]; ro != nil {
+		return ro
 	}
 	rn, ok := m.Profile[in.Profile]
 	if !ok {
@@ -1382,20 +1592,4 @@ func (m *Model) LogBucket() *Bucket {
 		return m.bucketList[0]
 	}
 	return nil
-}
-
-// accountFromArns is the account the graph's roles (else functions, else
-// any resource) live in.
-func (m *Model) accountFromArns() string {
-	for _, typ := range []string{awstype.Role, awstype.Function, ""} {
-		for _, r := range m.Graph {
-			if typ != "" && r.Type != typ {
-				continue
-			}
-			if a := accountOf(str(&r, "arn")); a != "" {
-				return a
-			}
-		}
-	}
-	return ""
 }

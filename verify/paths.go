@@ -186,6 +186,11 @@ func (m *Model) resolve(fqdn, vpcID string) (*Record, *Zone, Hop) {
 	}
 	if best == nil {
 		h.Detail = fmt.Sprintf("no private hosted zone for %s is associated with VPC %s", fqdn, v.Name)
+		for _, za := range m.ZoneAssocs {
+			if za.VPC == vpcID && !za.InForce {
+				other = append([]string{za.Why}, other...)
+			}
+		}
 		if len(other) > 0 {
 			h.Detail += " (" + strings.Join(other, "; ") + ")"
 		}
@@ -299,7 +304,7 @@ func (m *Model) Paths(o Options) []PathResult {
 	o = o.withDefaults()
 	var out []PathResult
 	lp, tp := o.ListenerPort, o.TargetPort
-	clients := m.clients()
+	clients := m.sources()
 
 	if len(m.lbList) == 0 {
 		out = append(out, PathResult{ID: "P1", Kind: "required", Name: "client → ALB", Status: Refused, Reason: "no load balancer in the graph"})
@@ -311,15 +316,15 @@ func (m *Model) Paths(o Options) []PathResult {
 			out = append(out, PathResult{ID: "P1", Kind: "required", Name: "client → " + lb.Name, Status: Refused, Reason: "no client instance in any consumer VPC"})
 		}
 		for _, c := range clients {
-			name := fmt.Sprintf("%s (VPC %s) → ", c.Name, m.vpcName(m.instVPC(c)))
+			name := c.Title + " → "
 			if len(recs) == 0 {
 				out = append(out, PathResult{ID: "P1", Kind: "required", Name: name + lb.Name, Status: Refused,
 					Reason: "DNS: no Route 53 record aliases ALB " + lb.Name})
 				continue
 			}
 			fqdn := recs[0].FQDN
-			hops := stoppedHop(c)
-			rec, _, h := m.resolve(fqdn, m.instVPC(c))
+			hops := c.stopped()
+			rec, _, h := m.resolve(fqdn, c.VPC)
 			hops = append(hops, h)
 			if rec != nil {
 				ah := Hop{Step: "alias", OK: m.aliasIs(rec, lb)}
@@ -337,7 +342,7 @@ func (m *Model) Paths(o Options) []PathResult {
 				lh.Detail = fmt.Sprintf("ALB %s has no listener on port %d", lb.Name, lp)
 			}
 			hops = append(hops, lh)
-			hops = append(hops, m.reachAll(m.instNode(c), m.lbNodes(lb), port(lp), "ALB "+lb.Name)...)
+			hops = append(hops, m.reachAll(c.Node, m.lbNodes(lb), port(lp), "ALB "+lb.Name)...)
 			out = append(out, required("P1", fmt.Sprintf("%s%s:%d (%s)", name, fqdn, lp, lb.Name), hops))
 		}
 	}
@@ -426,10 +431,10 @@ func (m *Model) Paths(o Options) []PathResult {
 	// P3: client → Lambda API through the interface endpoint, with IAM.
 	for _, fn := range m.Funcs {
 		for _, c := range clients {
-			vpcID := m.instVPC(c)
-			name := fmt.Sprintf("%s (VPC %s) → lambda:InvokeFunction %s", c.Name, m.vpcName(vpcID), fn.Name)
+			vpcID := c.VPC
+			name := fmt.Sprintf("%s → lambda:InvokeFunction %s", c.Title, fn.Name)
 			api := "lambda." + firstNonEmpty(m.Region, "<region>") + ".amazonaws.com"
-			hops := stoppedHop(c)
+			hops := c.stopped()
 			var ep *Endpoint
 			for _, e := range m.vpceList() {
 				if e.VPC == vpcID && strings.HasSuffix(e.Service, ".lambda") && strings.EqualFold(e.Type, "Interface") {
@@ -455,7 +460,7 @@ func (m *Model) Paths(o Options) []PathResult {
 				dh.Detail = fmt.Sprintf("private DNS: %s resolves to the endpoint's ENIs in VPC %s", api, v.Name)
 			}
 			hops = append(hops, dh)
-			hops = append(hops, m.reachAll(m.instNode(c), m.vpceNodes(ep), port(443), "endpoint "+ep.Name)...)
+			hops = append(hops, m.reachAll(c.Node, m.vpceNodes(ep), port(443), "endpoint "+ep.Name)...)
 			hops = append(hops, m.invokeHops(c, fn, ep)...)
 			out = append(out, required("P3", name, hops))
 		}
@@ -532,7 +537,7 @@ func (m *Model) Paths(o Options) []PathResult {
 	// F2: client → web servers directly.
 	for _, c := range clients {
 		for _, w := range m.webs() {
-			out = append(out, forbidden("F2", fmt.Sprintf("%s → %s:%d directly", c.Name, w.Name, tp), m.reach(m.instNode(c), m.instNode(w), port(tp), exists)))
+			out = append(out, forbidden("F2", fmt.Sprintf("%s → %s:%d directly", c.Name, w.Name, tp), m.reach(c.Node, m.instNode(w), port(tp), exists)))
 		}
 	}
 	// F3: internet → private instances, any port.
@@ -571,11 +576,24 @@ func (m *Model) vpceList() []*Endpoint {
 	return out
 }
 
-// invokeHops proves the client's instance role may invoke the function.
-func (m *Model) invokeHops(c *Instance, fn *Function, ep *Endpoint) []Hop {
-	ro := m.roleOfInstance(c)
+// invokeHops proves the source's instance role may invoke the function:
+// the client's, or for an instance of a consumer's own, the invoker role
+// the stack made in the consumer's account.
+func (m *Model) invokeHops(c *source, fn *Function, ep *Endpoint) []Hop {
+	if c.Inst == nil {
+		ro, h := m.consumerRole(c, fn)
+		if ro == nil {
+			return []Hop{h}
+		}
+		return append([]Hop{h}, m.InvokeHops(ro, fn, ep)...)
+	}
+	in := c.Inst
+	ro := m.roleOfInstance(in)
 	if ro == nil {
-		return []Hop{{Step: "IAM role", Detail: fmt.Sprintf("%s has no instance profile with a role in the graph (iamInstanceProfile=%q)", c.Name, c.Profile)}}
+		return []Hop{{Step: "IAM role", Detail: fmt.Sprintf("%s has no instance profile with a role in the graph (iamInstanceProfile=%q)", in.Name, in.Profile)}}
+	}
+	if crossAccount(ro.Account, in.Account) {
+		return []Hop{{Step: "IAM role", Detail: fmt.Sprintf("%s is in account %s, but its instance profile %s holds role %s of account %s: an instance takes a profile of its own account", in.Name, in.Account, in.Profile, ro.Name, ro.Account)}}
 	}
 	return m.InvokeHops(ro, fn, ep)
 }
@@ -583,10 +601,12 @@ func (m *Model) invokeHops(c *Instance, fn *Function, ep *Endpoint) []Hop {
 // InvokeHops is the IAM evaluation of a call to lambda:InvokeFunction on fn
 // by an instance holding role ro, through endpoint ep (whose policy, if any,
 // must allow the call too, for that role; nil for none): AccessHops with the
-// function's ARN. The verifier proves P3 with it and the twin's Lambda
-// endpoint authorizes each real call with it.
+// function's ARN, and — for a role of another account than the function's —
+// the function's resource policy (its permissions), which must allow the
+// role too. The verifier proves P3 with it and the twin's Lambda endpoint
+// authorizes each real call with it.
 func (m *Model) InvokeHops(ro *Role, fn *Function, ep *Endpoint) []Hop {
-	a := Access{Action: "lambda:InvokeFunction", Resource: fn.ARN, Ctx: map[string]string{"aws:securetransport": "true"}}
+	a := Access{Action: "lambda:InvokeFunction", Resource: fn.ARN, Account: ro.Account, ResourceAccount: fn.Account, Ctx: map[string]string{"aws:securetransport": "true"}}
 	if ep != nil {
 		a.Ctx["aws:sourcevpce"] = ep.ID
 		a.Ctx["aws:sourcevpc"] = ep.VPC
@@ -594,10 +614,15 @@ func (m *Model) InvokeHops(ro *Role, fn *Function, ep *Endpoint) []Hop {
 	if fn.ARN == "" {
 		// The plan does not know the ARN: a resource pattern counts if it
 		// names the function.
-		a.Resource = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", firstNonEmpty(m.Region, "*"), firstNonEmpty(m.Account, "*"), fn.Name)
+		a.Resource = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", firstNonEmpty(m.Region, "*"), firstNonEmpty(fn.Account, m.Account, "*"), fn.Name)
 		a.Match = func(r string) bool {
 			return r == "*" || strings.HasSuffix(r, ":function:"+fn.Name) || strings.Contains(r, ":function:") && wildMatch(r[strings.LastIndex(r, ":")+1:], fn.Name)
 		}
+	}
+	if crossAccount(ro.Account, fn.Account) {
+		// From another account the function's resource policy must allow
+		// the call too.
+		return m.AccessHops(ro, a, ep, "function "+fn.Name, m.functionPolicy(fn))
 	}
 	return m.AccessHops(ro, a, ep, "", "")
 }

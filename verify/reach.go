@@ -62,6 +62,10 @@ type node struct {
 	// Instance Connect Endpoint preserving the client's IP), so rules
 	// referencing its groups do not match them.
 	NoRef bool
+	// OwnGroups: an instance of a consumer's own, in a subnet the stack
+	// connects; its groups are not in the graph (the consumer's business),
+	// so its egress is assumed and no reference to a group matches it.
+	OwnGroups bool
 }
 
 func (m *Model) instNode(in *Instance) *node {
@@ -157,10 +161,10 @@ func portMatch(proto string, from, to int, pr portRange) (full, touch bool) {
 func protoOK(p string) bool { return p == "-1" || p == "tcp" }
 
 // sgAllows checks whether any of the groups has a rule in the given direction
-// that admits the peer on the port range. refOK says whether security group
-// references can match the peer (same VPC, peering, or a TGW with security
-// group referencing on).
-func (m *Model) sgAllows(groups []string, egress bool, peer *node, pr portRange, md mode, refOK bool) (bool, string) {
+// that admits the peer on the port range. refBlock says why security group
+// references cannot match the peer ("" when they can: same VPC, an active
+// peering, or a TGW with security group referencing on within one account).
+func (m *Model) sgAllows(groups []string, egress bool, peer *node, pr portRange, md mode, refBlock string) (bool, string) {
 	dir := "ingress"
 	prep := "from"
 	if egress {
@@ -192,7 +196,7 @@ func (m *Model) sgAllows(groups []string, egress bool, peer *node, pr portRange,
 				what = r.CIDR.String()
 			case r.RefSG != "":
 				if !peer.External && !peer.NoRef && slices.Contains(peer.SGs, r.RefSG) {
-					if refOK {
+					if refBlock == "" {
 						ok = true
 					} else {
 						refSeen = m.sgName(r.RefSG)
@@ -213,7 +217,7 @@ func (m *Model) sgAllows(groups []string, egress bool, peer *node, pr portRange,
 		msg += " (" + peer.Addr.String() + ")"
 	}
 	if refSeen != "" {
-		msg += fmt.Sprintf("; a rule references group %s, but group references do not match across this transit gateway (securityGroupReferencingSupport off)", refSeen)
+		msg += fmt.Sprintf("; a rule references group %s, but %s", refSeen, refBlock)
 	}
 	return false, msg
 }
@@ -225,6 +229,9 @@ func (m *Model) naclAllows(s *Subnet, egress bool, peer *node, pr portRange, md 
 		return true, "no subnet"
 	}
 	n := m.NACLs[s.NACL]
+	if n == nil && s.Existing {
+		return true, fmt.Sprintf("the NACL of %s (a subnet of existing VPC %s) is not in the graph: taken to admit, as AWS's default NACL does (an assumption, not a proof)", s.Name, m.vpcName(s.VPC))
+	}
 	if n == nil {
 		return true, fmt.Sprintf("%s uses the VPC's default NACL (allows all)", s.Name)
 	}
@@ -297,6 +304,9 @@ func (m *Model) crossRoute(a, b *node, label string) (Hop, string, string) {
 	}
 	if !ok {
 		h.Detail = fmt.Sprintf("route table %s of subnet %s has no route to %s (%s in VPC %s)", rtName, a.Subnet.Name, b.Addr, b.Label, m.vpcName(b.VPC))
+		if rt != nil && rt.Existing {
+			h.Detail += " among the routes the graph knows (the local ones and the stack's; the table is an existing VPC's)"
+		}
 		return h, "", ""
 	}
 	switch r.Kind {
@@ -308,10 +318,13 @@ func (m *Model) crossRoute(a, b *node, label string) (Hop, string, string) {
 		case !((p.VPC == a.VPC && p.Peer == b.VPC) || (p.VPC == b.VPC && p.Peer == a.VPC)):
 			h.Detail = fmt.Sprintf("route table %s sends %s to peering %s, which connects %s and %s, not %s and %s", rtName, r.Dest, p.Name, m.vpcName(p.VPC), m.vpcName(p.Peer), m.vpcName(a.VPC), m.vpcName(b.VPC))
 		case !p.Active:
-			h.Detail = fmt.Sprintf("peering %s is not accepted (no autoAccept or accepter)", p.Name)
+			h.Detail = p.Why
 		default:
 			h.OK = true
 			h.Detail = fmt.Sprintf("route table %s: %s via peering %s (%s ↔ %s)", rtName, r.Dest, p.Name, m.vpcName(p.VPC), m.vpcName(p.Peer))
+			if p.Consent != "" {
+				h.Detail += ", " + p.Consent
+			}
 		}
 		return h, "pcx", r.Target
 	case "tgw":
@@ -351,6 +364,9 @@ func (m *Model) tgwPath(a, b *node, tgwID string) (bool, string) {
 	}
 	if att == nil {
 		return false, fmt.Sprintf("transit gateway %s has no attachment in VPC %s (attachments: %s)", tname, m.vpcName(a.VPC), strings.Join(where, ", "))
+	}
+	if !att.Usable {
+		return false, att.Why
 	}
 	inAZ := false
 	for _, sid := range att.Subnets {
@@ -407,11 +423,20 @@ func (m *Model) tgwPath(a, b *node, tgwID string) (bool, string) {
 	if ta.VPC != b.VPC {
 		return false, fmt.Sprintf("transit gateway route table %s routes %s to attachment %s in VPC %s, not %s", rt.Name, b.Addr, ta.Name, m.vpcName(ta.VPC), m.vpcName(b.VPC))
 	}
+	if !ta.Usable {
+		return false, ta.Why
+	}
 	kind := "propagated"
 	if static {
 		kind = "static"
 	}
-	return true, fmt.Sprintf("attachment %s associated with %s, %s route to attachment %s (VPC %s)", att.Name, rt.Name, kind, ta.Name, m.vpcName(ta.VPC))
+	d := fmt.Sprintf("attachment %s associated with %s, %s route to attachment %s (VPC %s)", att.Name, rt.Name, kind, ta.Name, m.vpcName(ta.VPC))
+	for _, x := range []*TGWAttachment{att, ta} {
+		if x.Consent != "" {
+			d += fmt.Sprintf("; %s is %s", x.Name, x.Consent)
+		}
+	}
+	return true, d
 }
 
 // internetRoute proves that an address outside AWS can reach dst and get
@@ -460,7 +485,10 @@ func (m *Model) reach(src, dst *node, pr portRange, md mode) []Hop {
 	if md == exists {
 		eph = ephemeralExists
 	}
-	refOK := src.VPC == dst.VPC
+	refBlock := ""
+	if src.VPC != dst.VPC {
+		refBlock = "group references match only within a VPC or across a peering or transit gateway that carries the traffic"
+	}
 	var back []Hop
 	if src.External {
 		hops = append(hops, m.internetRoute(src, dst)...)
@@ -486,10 +514,18 @@ func (m *Model) reach(src, dst *node, pr portRange, md mode) []Hop {
 		back = append(back, bk)
 		switch via {
 		case "pcx":
-			refOK = true
+			refBlock = ""
 		case "tgw":
 			if t := m.TGWs[gw]; t != nil {
-				refOK = t.SGRef
+				sa, da := m.vpcAccount(src.VPC), m.vpcAccount(dst.VPC)
+				switch {
+				case !t.SGRef:
+					refBlock = "group references do not match across this transit gateway (securityGroupReferencingSupport off)"
+				case crossAccount(sa, da):
+					refBlock = fmt.Sprintf("group references do not match across a transit gateway between accounts (%s and %s): AWS supports them within one account only", sa, da)
+				default:
+					refBlock = ""
+				}
 			}
 		}
 	}
@@ -506,13 +542,17 @@ func (m *Model) reach(src, dst *node, pr portRange, md mode) []Hop {
 	if sameSubnet {
 		add("NACLs", true, fmt.Sprintf("both ends are in subnet %s: no network ACL is crossed", src.Subnet.Name))
 	}
-	if !src.External {
-		ok, d := m.sgAllows(src.SGs, true, dst, pr, md, refOK)
+	switch {
+	case src.OwnGroups:
+		add("source SG egress", true, fmt.Sprintf("the consumer's own instance's groups are not in the graph: their egress (tcp %s to %s) is the consumer's business, assumed allowed", pr, dst.Label))
+		nacl("source NACL out", src.Subnet, true, dst, pr)
+	case !src.External:
+		ok, d := m.sgAllows(src.SGs, true, dst, pr, md, refBlock)
 		add("source SG egress", ok, d)
 		nacl("source NACL out", src.Subnet, true, dst, pr)
 	}
 	nacl("destination NACL in", dst.Subnet, false, src, pr)
-	ok, d := m.sgAllows(dst.SGs, false, src, pr, md, refOK)
+	ok, d := m.sgAllows(dst.SGs, false, src, pr, md, refBlock)
 	add("destination SG ingress", ok, d)
 	nacl("destination NACL out (replies)", dst.Subnet, true, src, eph)
 	hops = append(hops, back...)

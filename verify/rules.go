@@ -313,6 +313,9 @@ var ruleDefs = []ruleDef{
 		func(m *Model, o Options) (string, []string, string) {
 			var f []string
 			for _, v := range m.vpcList {
+				if v.Existing {
+					continue // not the stack's to manage
+				}
 				var d *SG
 				for _, sg := range m.SGs {
 					if sg.Default && sg.VPC == v.ID {
@@ -438,7 +441,7 @@ var ruleDefs = []ruleDef{
 		func(m *Model, o Options) (string, []string, string) {
 			var f []string
 			for _, v := range m.vpcList {
-				if !m.Flows[v.ID] {
+				if !m.Flows[v.ID] && !v.Existing {
 					f = append(f, "VPC "+v.Name+" has no flow log")
 				}
 			}
@@ -763,19 +766,39 @@ var ruleDefs = []ruleDef{
 			}
 			return verdict(f), f, note
 		}},
-	{"LAMBDA-PERMISSION-SCOPED", "CKV_AWS_301, CKV_AWS_364, AVD-AWS-0067, Lambda.1", "function resource policies name their caller",
-		"a wildcard principal lets any account invoke the function; a service principal without sourceArn/sourceAccount lets that service do it for any account (confused deputy)",
+	{"LAMBDA-PERMISSION-SCOPED", "CKV_AWS_301, CKV_AWS_364, AVD-AWS-0067, Lambda.1", "function resource policies name their caller, and nothing wider than a consumer's role or account",
+		"a wildcard principal lets any account invoke the function; a service principal without sourceArn/sourceAccount lets that service do it for any account (confused deputy); an account that is no consumer's has no business calling it",
 		func(m *Model, o Options) (string, []string, string) {
 			var f []string
+			consumers := m.consumerAccounts()
+			names := strings.Join(sortedKeys(consumers), ", ")
 			for _, p := range m.LambdaPerms {
+				act := firstNonEmpty(p.Action, "lambda:InvokeFunction")
 				switch {
-				case p.Principal == "*" && p.SourceAccount == "" && p.PrincipalOrg == "":
-					f = append(f, fmt.Sprintf("%s: %s on %s to principal \"*\"", p.Name, firstNonEmpty(p.Action, "lambda:InvokeFunction"), p.Function))
+				case p.Principal == "*" && p.SourceAccount == "":
+					f = append(f, fmt.Sprintf("%s: %s on %s to principal \"*\": any principal of any account with the permission in its own policies may call it; name the consumer's invoker role", p.Name, act, p.Function))
+				case p.Principal == "*" && len(consumers) > 0 && !consumers[p.SourceAccount]:
+					f = append(f, fmt.Sprintf("%s: %s on %s to principal \"*\" from sourceAccount %s, which is no consumer's (%s)", p.Name, act, p.Function, p.SourceAccount, names))
 				case strings.HasSuffix(p.Principal, ".amazonaws.com") && p.SourceArn == "" && p.SourceAccount == "":
 					f = append(f, fmt.Sprintf("%s: service principal %s without sourceArn or sourceAccount", p.Name, p.Principal))
+				case p.Principal != "*" && !strings.HasSuffix(p.Principal, ".amazonaws.com") && len(consumers) > 0:
+					if a := m.principalAccount(p.Principal); a != "" && !consumers[a] {
+						f = append(f, fmt.Sprintf("%s: %s on %s to %s, in account %s, which is no consumer's (%s)", p.Name, act, p.Function, p.Principal, a, names))
+					}
 				}
 				if strings.EqualFold(p.FunctionURLAuthType, "NONE") {
 					f = append(f, p.Name+": grants the function URL with authType NONE (unauthenticated)")
+				}
+			}
+			return verdict(f), f, ""
+		}},
+	{"ZONE-ASSOCIATION-AUTHORIZED", "", "a private zone's association with another account's VPC is authorized by the zone's account",
+		"Route 53 refuses to associate a VPC of another account unless the zone's owner authorized that VPC and the VPC's owner makes the association: without both, the names do not resolve there",
+		func(m *Model, o Options) (string, []string, string) {
+			var f []string
+			for _, za := range m.ZoneAssocs {
+				if !za.InForce {
+					f = append(f, za.Why)
 				}
 			}
 			return verdict(f), f, ""
@@ -982,16 +1005,41 @@ func (m *Model) outsideReaders(b *Bucket) []string {
 		}
 		for _, svc := range s.Principals["Service"] {
 			if !m.heldToAccount(s) {
-				f = append(f, fmt.Sprintf("%s: %s lets service %s %s for any account (no aws:SourceAccount or aws:SourceArn condition naming %s)", b.Name, sid, svc, acts, firstNonEmpty(m.Account, "the stack's account")))
+				f = append(f, fmt.Sprintf("%s: %s lets service %s %s for any account (no aws:SourceAccount or aws:SourceArn condition naming %s)", b.Name, sid, svc, acts, firstNonEmpty(m.Account, "the stack's account")+m.otherAccounts()))
 			}
 		}
 	}
 	return f
 }
 
+// otherAccounts lists the accounts the stack deploys consumers into, as
+// " or a, b" ("" when none).
+func (m *Model) otherAccounts() string {
+	var ids []string
+	for _, a := range m.Accounts {
+		ids = append(ids, a.ID)
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return " or " + strings.Join(ids, ", ")
+}
+
 // heldToAccount reports whether a statement's conditions hold a service
-// principal to the stack's account.
+// principal to one of the stack's accounts: its own, or one it deploys a
+// consumer into (whose flow logs, say, the service delivers).
 func (m *Model) heldToAccount(s statement) bool {
+	ours := func(a string) bool {
+		if m.Account == "" || a == m.Account {
+			return true
+		}
+		for _, x := range m.Accounts {
+			if x.ID == a {
+				return true
+			}
+		}
+		return false
+	}
 	for op, kv := range s.Conditions {
 		if strings.Contains(op, "Not") {
 			continue
@@ -1000,11 +1048,11 @@ func (m *Model) heldToAccount(s statement) bool {
 			for _, v := range vals {
 				switch strings.ToLower(k) {
 				case "aws:sourceaccount", "aws:sourceowner":
-					if v == m.Account || m.Account == "" {
+					if ours(v) {
 						return true
 					}
 				case "aws:sourcearn":
-					if a := accountOf(v); a != "" && (a == m.Account || m.Account == "") {
+					if a := accountOf(v); a != "" && ours(a) {
 						return true
 					}
 				}
@@ -1084,7 +1132,7 @@ func (m *Model) sgList() []*SG {
 func (m *Model) tgList() []*TargetGroup { return inGraphOrder(m, m.TGs, awstype.TargetGroup) }
 func (m *Model) subnetList() []*Subnet  { return inGraphOrder(m, m.Subnets, awstype.Subnet) }
 func (m *Model) tgwList() []*TGW        { return inGraphOrder(m, m.TGWs, awstype.TransitGateway) }
-func (m *Model) roleList() []*Role      { return inGraphOrder(m, m.Roles, awstype.Role) }
+func (m *Model) roleList() []*Role      { return m.roleObjs }
 
 // naclList returns the NACLs in graph order (a managed default NACL under
 // the id it manages).

@@ -149,6 +149,7 @@ func rule(r verify.Report, id string) verify.RuleResult {
 func TestRules(t *testing.T) {
 	def := fixture.Default()
 	tgw := fixture.Load(fixture.TransitGateway)
+	accounts := loadState(t, peeringState)
 	internetALB := fixture.Set(def, awstype.LoadBalancer, "web", "internal", false)
 	addIngress := func(g graph.Graph, name, sg string, from, to int, cidr string) graph.Graph {
 		return fixture.Add(g, awstype.SecurityGroupIngressRule, name, map[string]any{"securityGroupId": sg, "ipProtocol": "tcp", "fromPort": from, "toPort": to, "cidrIpv4": cidr, "description": "d"})
@@ -220,6 +221,7 @@ func TestRules(t *testing.T) {
 		"S3-NO-PUBLIC-POLICY":               {def, fixture.Set(def, awstype.BucketPolicy, bucket, "policy", s3Policy(map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": "*"}, "Action": "s3:PutObject", "Resource": logBucketArn + "/*"})), verify.Pass, verify.Fail},
 		"S3-NO-OUTSIDE-READ":                {def, fixture.Set(def, awstype.BucketPolicy, bucket, "policy", s3Policy(map[string]any{"Sid": "Partner", "Effect": "Allow", "Principal": map[string]any{"AWS": "arn:aws:iam::999999999999:root"}, "Action": "s3:GetObject", "Resource": logBucketArn + "/*"})), verify.Pass, verify.Fail},
 		"LAMBDA-PERMISSION-SCOPED":          {addPerm(def, map[string]any{"function": "hello-world", "action": "lambda:InvokeFunction", "principal": "events.amazonaws.com", "sourceArn": "arn:aws:events:ap-northeast-1:123456789012:rule/tick"}), addPerm(def, map[string]any{"function": "hello-world", "action": "lambda:InvokeFunction", "principal": "*"}), verify.Pass, verify.Fail},
+		"ZONE-ASSOCIATION-AUTHORIZED":       {accounts, fixture.Remove(accounts, awstype.VpcAssociationAuthorization, "zone-qux"), verify.Pass, verify.Fail},
 		"LAMBDA-URL-AUTH":                   {fixture.Add(def, awstype.FunctionUrl, "url", map[string]any{"functionName": "hello-world", "authorizationType": "AWS_IAM"}), fixture.Add(def, awstype.FunctionUrl, "url", map[string]any{"functionName": "hello-world", "authorizationType": "NONE"}), verify.Pass, verify.Fail},
 		"LAMBDA-LOG-RETENTION":              {def, fixture.Remove(def, awstype.LogGroup, "hello-world"), verify.Pass, verify.Fail},
 		"LAMBDA-RUNTIME-SUPPORTED":          {fixture.Set(def, awstype.Function, "hello-world", "runtime", "nodejs24.x"), fixture.Set(def, awstype.Function, "hello-world", "runtime", "nodejs14.x"), verify.Pass, verify.Fail},
@@ -240,7 +242,7 @@ func TestRules(t *testing.T) {
 			assert.NotEmpty(t, good.Why)
 		})
 	}
-	assert.Len(t, verify.RuleIDs(), 40)
+	assert.Len(t, verify.RuleIDs(), 41)
 }
 
 // The rules whose verdict depends on more than one bad graph: each case is
