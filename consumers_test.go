@@ -260,3 +260,19 @@ func TestConsumerInAnotherRegionIsRefused(t *testing.T) {
 	assert.Contains(t, err.Error(), `internal-alb:consumerVpcs[0].account.region: "eu-west-1" is not the stack's region ap-northeast-1 (aws:region); consumers in another region are not supported`)
 	assert.Empty(t, g.Graph, "nothing is registered, not even the account's provider")
 }
+
+// By invitation, the share allows external principals and each account
+// accepts it before its attachment.
+func TestTransitGatewaySharedByInvitation(t *testing.T) {
+	g, err := planConsumers(t, map[string]string{
+		"connectivity": "transitGateway", "transitGatewaySharing": "invitation",
+		"consumerVpcs": `[{"name":"bar","cidr":"10.3.0.0/16","account":{"roleArn":"` + otherRole + `"}}]`,
+	}, nil)
+	require.NoError(t, err)
+	share := g.one(t, awstype.RamResourceShare)
+	assert.Equal(t, true, share.Inputs["allowExternalPrincipals"])
+	acc := g.one(t, "aws:ram/resourceShareAccepter:ResourceShareAccepter")
+	assert.Contains(t, acc.Provider, "::account-"+otherAccount+"::")
+	assert.Equal(t, share.String("arn"), acc.String("shareArn"))
+	assert.Contains(t, g.customs(awstype.TgwVpcAttachment)["tgw-bar"].Dependencies, acc.URN)
+}

@@ -232,7 +232,7 @@ func (c *composer) connect() error {
 		}
 		c.connectivityID, c.ready = inputs.StringArray(p.ConnectionIDs), p.ConnectionIDs
 	case network.ByTransitGateway:
-		t, err := network.NewTransitGateway(c.ctx, "tgw", &network.TransitGatewayArgs{Hub: c.service, Spokes: c.consumers})
+		t, err := network.NewTransitGateway(c.ctx, "tgw", &network.TransitGatewayArgs{Hub: c.service, Spokes: c.consumers, Sharing: c.cfg.TransitGatewaySharing})
 		if err != nil {
 			return err
 		}

@@ -42,6 +42,24 @@ const (
 // Connectivities are the connectivity modes.
 var Connectivities = []Connectivity{ByPeering, ByTransitGateway}
 
+// Sharing is how a Transit Gateway reaches consumers in other accounts
+// through AWS RAM.
+type Sharing string
+
+// The sharing modes.
+const (
+	// ShareInOrganization shares with accounts of the stack's organization
+	// only, which RAM associates at once when sharing with AWS Organizations
+	// is enabled: no invitation, no external principal.
+	ShareInOrganization Sharing = "organization"
+	// ShareByInvitation allows external principals: each account gets an
+	// invitation, which the stack accepts there.
+	ShareByInvitation Sharing = "invitation"
+)
+
+// Sharings are the sharing modes.
+var Sharings = []Sharing{ShareInOrganization, ShareByInvitation}
+
 // AdminAccess is how administrators reach the instances over SSH.
 type AdminAccess string
 

@@ -15,6 +15,9 @@ import (
 type TransitGatewayArgs struct {
 	Hub    *Vpc
 	Spokes []*Vpc
+	// Sharing is how spokes of other accounts get the gateway
+	// (ShareInOrganization when empty).
+	Sharing Sharing
 }
 
 // TransitGateway connects the hub to every spoke through one Transit Gateway,
@@ -75,7 +78,7 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 		return nil, err
 	}
 
-	share, err := shareWithSpokes(ctx, name, tgw, args.Spokes, in)
+	share, err := shareWithSpokes(ctx, name, tgw, args, in)
 	if err != nil {
 		return nil, err
 	}
@@ -167,24 +170,24 @@ func viaGateway(tgw *ec2transitgateway.TransitGateway, attachment pulumi.StringO
 
 // shareWithSpokes shares the gateway, through AWS RAM, with the accounts of
 // the spokes that are in another account, and returns what an attachment
-// from those accounts waits for (nothing when every spoke is local). The
-// share admits principals of the stack's organization only, where RAM
-// shares without an invitation; see the README for the setting.
-func shareWithSpokes(ctx *pulumi.Context, name string, tgw *ec2transitgateway.TransitGateway, spokes []*Vpc, in pulumi.ResourceOption) ([]pulumi.Resource, error) {
-	var accounts []string
+// from those accounts waits for (nothing when every spoke is local): the
+// share's associations, and, by invitation, each account's acceptance.
+func shareWithSpokes(ctx *pulumi.Context, name string, tgw *ec2transitgateway.TransitGateway, args *TransitGatewayArgs, in pulumi.ResourceOption) ([]pulumi.Resource, error) {
+	var accounts []Owner
 	seen := map[string]bool{}
-	for _, s := range spokes {
+	for _, s := range args.Spokes {
 		if s.Owner.Foreign() && !seen[s.Owner.Account] {
 			seen[s.Owner.Account] = true
-			accounts = append(accounts, s.Owner.Account)
+			accounts = append(accounts, s.Owner)
 		}
 	}
 	if len(accounts) == 0 {
 		return nil, nil
 	}
+	byInvitation := args.Sharing == ShareByInvitation
 	share, err := ram.NewResourceShare(ctx, name, &ram.ResourceShareArgs{
 		Name:                    pulumi.String(name),
-		AllowExternalPrincipals: pulumi.Bool(false),
+		AllowExternalPrincipals: pulumi.Bool(byInvitation),
 		Tags:                    pulumi.StringMap{"Name": pulumi.String(name)},
 	}, in)
 	if err != nil {
@@ -199,14 +202,24 @@ func shareWithSpokes(ctx *pulumi.Context, name string, tgw *ec2transitgateway.Tr
 	}
 	waits := []pulumi.Resource{res}
 	for _, a := range accounts {
-		p, err := ram.NewPrincipalAssociation(ctx, name+"-"+a, &ram.PrincipalAssociationArgs{
-			Principal:        pulumi.String(a),
+		p, err := ram.NewPrincipalAssociation(ctx, name+"-"+a.Account, &ram.PrincipalAssociationArgs{
+			Principal:        pulumi.String(a.Account),
 			ResourceShareArn: share.Arn,
 		}, in)
 		if err != nil {
 			return nil, fmt.Errorf("network: %w", err)
 		}
 		waits = append(waits, p)
+		if !byInvitation {
+			continue
+		}
+		acc, err := ram.NewResourceShareAccepter(ctx, name+"-"+a.Account+"-accept", &ram.ResourceShareAccepterArgs{
+			ShareArn: share.Arn,
+		}, a.options(in, pulumi.DependsOn([]pulumi.Resource{p, res}))...)
+		if err != nil {
+			return nil, fmt.Errorf("network: %w", err)
+		}
+		waits = append(waits, acc)
 	}
 	return waits, nil
 }

@@ -79,51 +79,53 @@ func (a *Account) ID() string {
 
 // Config is the whole stack configuration; Keys names the key of each field.
 type Config struct {
-	ServiceVpc           Vpc
-	ConsumerVpcs         []Vpc
-	AzCount              int
-	SubnetPrefixLength   int
-	NatMode              network.NatMode
-	S3GatewayEndpoint    bool
-	Connectivity         network.Connectivity
-	AdminAccess          network.AdminAccess
-	AdminCidrs           []string
-	AllowSshFromAnywhere bool
-	SshPublicKey         string
-	InstanceType         string
-	AlbName              string
-	WebCount             int
-	ZoneName             string
-	RecordName           string
-	EndpointPerAz        bool
-	LambdaName           string
-	LambdaRuntime        string
-	LogRetentionDays     int
-	Logs                 bool
-	LogExpirationDays    int
+	ServiceVpc            Vpc
+	ConsumerVpcs          []Vpc
+	AzCount               int
+	SubnetPrefixLength    int
+	NatMode               network.NatMode
+	S3GatewayEndpoint     bool
+	Connectivity          network.Connectivity
+	TransitGatewaySharing network.Sharing
+	AdminAccess           network.AdminAccess
+	AdminCidrs            []string
+	AllowSshFromAnywhere  bool
+	SshPublicKey          string
+	InstanceType          string
+	AlbName               string
+	WebCount              int
+	ZoneName              string
+	RecordName            string
+	EndpointPerAz         bool
+	LambdaName            string
+	LambdaRuntime         string
+	LogRetentionDays      int
+	Logs                  bool
+	LogExpirationDays     int
 }
 
 // Default returns the blueprint's defaults: the seed's foo/bar layout.
 func Default() Config {
 	return Config{
-		ServiceVpc:         Vpc{Name: "foo", Cidr: "10.2.0.0/16"},
-		ConsumerVpcs:       []Vpc{{Name: "bar", Cidr: "10.3.0.0/16"}},
-		AzCount:            2,
-		SubnetPrefixLength: 24,
-		NatMode:            network.NatNone,
-		S3GatewayEndpoint:  true,
-		Connectivity:       network.ByPeering,
-		AdminAccess:        network.AdminBastion,
-		InstanceType:       "t3.micro",
-		AlbName:            "foo-internal-alb",
-		WebCount:           2,
-		ZoneName:           "home",
-		RecordName:         "alb",
-		LambdaName:         "hello-world",
-		LambdaRuntime:      "nodejs22.x",
-		LogRetentionDays:   14,
-		Logs:               true,
-		LogExpirationDays:  90,
+		ServiceVpc:            Vpc{Name: "foo", Cidr: "10.2.0.0/16"},
+		ConsumerVpcs:          []Vpc{{Name: "bar", Cidr: "10.3.0.0/16"}},
+		AzCount:               2,
+		SubnetPrefixLength:    24,
+		NatMode:               network.NatNone,
+		S3GatewayEndpoint:     true,
+		Connectivity:          network.ByPeering,
+		TransitGatewaySharing: network.ShareInOrganization,
+		AdminAccess:           network.AdminBastion,
+		InstanceType:          "t3.micro",
+		AlbName:               "foo-internal-alb",
+		WebCount:              2,
+		ZoneName:              "home",
+		RecordName:            "alb",
+		LambdaName:            "hello-world",
+		LambdaRuntime:         "nodejs22.x",
+		LogRetentionDays:      14,
+		Logs:                  true,
+		LogExpirationDays:     90,
 	}
 }
 

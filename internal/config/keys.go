@@ -30,6 +30,7 @@ var Keys = []KeySpec{
 	{"natMode", "string", "NAT gateways per VPC - none, single or onePerAz.", func(c *Config) any { return &c.NatMode }},
 	{"s3GatewayEndpoint", "boolean", "An S3 gateway endpoint on every private route table.", func(c *Config) any { return &c.S3GatewayEndpoint }},
 	{"connectivity", "string", "How consumer VPCs reach the service VPC - peering or transitGateway.", func(c *Config) any { return &c.Connectivity }},
+	{"transitGatewaySharing", "string", "How a Transit Gateway is shared with consumers in other accounts - organization (accounts of the stack's organization, RAM sharing with AWS Organizations enabled, no invitation) or invitation (external principals allowed; the stack accepts each invitation in the consumer's account).", func(c *Config) any { return &c.TransitGatewaySharing }},
 	{"adminAccess", "string", "How administrators reach the instances over SSH - bastion (a public bastion per VPC), instanceConnectEndpoint (an EC2 Instance Connect Endpoint per VPC, no public address) or none.", func(c *Config) any { return &c.AdminAccess }},
 	{"adminCidrs", "array", "CIDRs allowed to SSH to the bastions (required when adminAccess is bastion; public blocks /16 or narrower).", func(c *Config) any { return &c.AdminCidrs }},
 	{"allowSshFromAnywhere", "boolean", "Allow public blocks broader than /16, up to 0.0.0.0/0, in adminCidrs.", func(c *Config) any { return &c.AllowSshFromAnywhere }},

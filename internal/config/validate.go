@@ -101,6 +101,9 @@ func (c Config) Validate() error {
 	if err := network.OneOf(c.Connectivity, network.Connectivities); err != nil {
 		bad("%s: %q %v", Key("connectivity"), c.Connectivity, err)
 	}
+	if err := network.OneOf(c.TransitGatewaySharing, network.Sharings); err != nil {
+		bad("%s: %q %v", Key("transitGatewaySharing"), c.TransitGatewaySharing, err)
+	}
 	errs = append(errs, c.checkQuotas()...)
 
 	// Admin access.
