@@ -165,6 +165,7 @@ var resourceMappings = []mapping{
 	{TF: "aws_instance", Token: "aws:ec2/instance:Instance"},
 	{TF: "aws_ec2_instance_state", Token: "aws:ec2transitgateway/instanceState:InstanceState"},
 	{TF: "aws_vpc_peering_connection", Token: "aws:ec2/vpcPeeringConnection:VpcPeeringConnection"},
+	{TF: "aws_vpc_peering_connection_accepter", Token: "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter"},
 	{TF: "aws_vpc_endpoint_policy", Token: "aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy"},
 	{TF: "aws_flow_log", Token: "aws:ec2/flowLog:FlowLog"},
 	// pulumi-aws keeps a network ACL's inline entry sets as `ingress` and
@@ -183,6 +184,7 @@ var resourceMappings = []mapping{
 	// ec2transitgateway
 	{TF: "aws_ec2_transit_gateway", Token: "aws:ec2transitgateway/transitGateway:TransitGateway"},
 	{TF: "aws_ec2_transit_gateway_vpc_attachment", Token: "aws:ec2transitgateway/vpcAttachment:VpcAttachment"},
+	{TF: "aws_ec2_transit_gateway_vpc_attachment_accepter", Token: "aws:ec2transitgateway/vpcAttachmentAccepter:VpcAttachmentAccepter"},
 	{TF: "aws_ec2_transit_gateway_route_table", Token: "aws:ec2transitgateway/routeTable:RouteTable"},
 	{TF: "aws_ec2_transit_gateway_route_table_association", Token: "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation"},
 	{TF: "aws_ec2_transit_gateway_route_table_propagation", Token: "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation"},
@@ -212,6 +214,14 @@ var resourceMappings = []mapping{
 		"latency_routing_policy":     {Name: "latencyRoutingPolicies", MaxItemsOne: boolPtr(false)},
 		"weighted_routing_policy":    {Name: "weightedRoutingPolicies", MaxItemsOne: boolPtr(false)},
 	}},
+	{TF: "aws_route53_vpc_association_authorization", Token: "aws:route53/vpcAssociationAuthorization:VpcAssociationAuthorization"},
+	{TF: "aws_route53_zone_association", Token: "aws:route53/zoneAssociation:ZoneAssociation"},
+
+	// ram
+	{TF: "aws_ram_resource_share", Token: "aws:ram/resourceShare:ResourceShare"},
+	{TF: "aws_ram_resource_association", Token: "aws:ram/resourceAssociation:ResourceAssociation"},
+	{TF: "aws_ram_principal_association", Token: "aws:ram/principalAssociation:PrincipalAssociation"},
+	{TF: "aws_ram_resource_share_accepter", Token: "aws:ram/resourceShareAccepter:ResourceShareAccepter"},
 
 	// iam
 	{TF: "aws_iam_role", Token: "aws:iam/role:Role", Fields: map[string]*tfbridge.SchemaInfo{
@@ -265,6 +275,11 @@ var dataSourceMappings = []mapping{
 	{TF: "aws_ami", Token: "aws:ec2/getAmi:getAmi"},
 	{TF: "aws_elb_service_account", Token: "aws:elb/getServiceAccount:getServiceAccount"},
 	{TF: "aws_caller_identity", Token: "aws:index/getCallerIdentity:getCallerIdentity"},
+	{TF: "aws_vpc", Token: "aws:ec2/getVpc:getVpc"},
+	{TF: "aws_subnets", Token: "aws:ec2/getSubnets:getSubnets"},
+	{TF: "aws_subnet", Token: "aws:ec2/getSubnet:getSubnet"},
+	{TF: "aws_route_table", Token: "aws:ec2/getRouteTable:getRouteTable"},
+	{TF: "aws_route_tables", Token: "aws:ec2/getRouteTables:getRouteTables"},
 }
 
 // mappedOnly trims the Terraform provider's schema to the types above before

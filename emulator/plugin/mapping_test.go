@@ -5,13 +5,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfbridge"
 	shim "github.com/pulumi/pulumi-terraform-bridge/v3/pkg/tfshim"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/protobuf/types/known/structpb"
 )
 
 // sdkNames mirrors what ./sdknames prints: the pulumi-aws SDK's property
@@ -293,4 +300,104 @@ func sortedKeys[A, B any](a map[string]A, b map[string]B) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// startMoto runs the emulator's patched moto (../moto/launch.py) on a free
+// loopback port for one test and returns its URL.
+func startMoto(t *testing.T) string {
+	t.Helper()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Skip("no python3:", err)
+	}
+	portFile := filepath.Join(t.TempDir(), "port")
+	cmd := exec.Command(python, filepath.Join("..", "moto", "launch.py"), "--port", "0", "--port-file", portFile)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		b, err := os.ReadFile(portFile)
+		if err != nil || len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		url := "http://127.0.0.1:" + string(bytes.TrimSpace(b))
+		if resp, err := http.Get(url + "/moto-api/config"); err == nil {
+			resp.Body.Close()
+			return url
+		}
+	}
+	t.Fatalf("moto did not come up:\n%s", logs.String())
+	return ""
+}
+
+// TestAssumeRoleProviderConfig configures the double as the program
+// configures an explicit provider for another account, `assumeRole` (one
+// object in pulumi-aws v6) with the emulator's keys and skip flags, against a
+// running moto, and checks that the provider then acts in the role's
+// account: the STS AssumeRole goes to the emulator through AWS_ENDPOINT_URL
+// like every other call, with no `endpoints` block. Without assumeRole the
+// same configuration acts in moto's default account.
+func TestAssumeRoleProviderConfig(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts moto and the Terraform provider")
+	}
+	t.Setenv("AWS_ENDPOINT_URL", startMoto(t)) // before the Terraform provider starts
+	ctx := context.Background()
+
+	// whoAmI configures a provider of its own (the engine starts one plugin
+	// per explicit provider; the Terraform provider refuses a second
+	// configuration of the same process) and asks whose credentials it has.
+	whoAmI := func(t *testing.T, config map[string]any) (account, arn string) {
+		t.Helper()
+		info := testProvider(t)
+		p := tfbridge.NewProvider(ctx, nil, "aws", pulumiAWSVersion, info.P, info, nil)
+		args, err := structpb.NewStruct(config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Configure(ctx, &pulumirpc.ConfigureRequest{Args: args, AcceptSecrets: true}); err != nil {
+			t.Fatalf("configure: %v", err)
+		}
+		empty, _ := structpb.NewStruct(nil)
+		resp, err := p.Invoke(ctx, &pulumirpc.InvokeRequest{Tok: "aws:index/getCallerIdentity:getCallerIdentity", Args: empty})
+		if err != nil {
+			t.Fatalf("getCallerIdentity: %v", err)
+		}
+		if len(resp.GetFailures()) > 0 {
+			t.Fatalf("getCallerIdentity: %v", resp.GetFailures())
+		}
+		out := resp.GetReturn().AsMap()
+		account, _ = out["accountId"].(string)
+		arn, _ = out["arn"].(string)
+		return account, arn
+	}
+	emulator := func() map[string]any {
+		return map[string]any{
+			"region":                    "us-east-1",
+			"accessKey":                 "test",
+			"secretKey":                 "test",
+			"skipCredentialsValidation": true,
+			"skipMetadataApiCheck":      true,
+			"skipRequestingAccountId":   false,
+			"maxRetries":                3,
+		}
+	}
+
+	t.Run("assumeRole", func(t *testing.T) {
+		config := emulator()
+		config["assumeRole"] = map[string]any{"roleArn": "arn:aws:iam::111111111111:role/internal-alb-consumer"}
+		account, arn := whoAmI(t, config)
+		if account != "111111111111" || !strings.Contains(arn, ":assumed-role/internal-alb-consumer/") {
+			t.Errorf("with assumeRole the provider is %s (%s), want account 111111111111 in the assumed role", account, arn)
+		}
+	})
+	t.Run("default account", func(t *testing.T) {
+		if account, arn := whoAmI(t, emulator()); account != "123456789012" {
+			t.Errorf("without assumeRole the provider is %s (%s), want moto's default account", account, arn)
+		}
+	})
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ram"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/route53"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
@@ -61,6 +62,7 @@ var programResources = []resource{
 	{"aws:ec2/instance:Instance", ec2.InstanceArgs{}, ec2.Instance{}},
 	{"aws:ec2transitgateway/instanceState:InstanceState", ec2transitgateway.InstanceStateArgs{}, ec2transitgateway.InstanceState{}},
 	{"aws:ec2/vpcPeeringConnection:VpcPeeringConnection", ec2.VpcPeeringConnectionArgs{}, ec2.VpcPeeringConnection{}},
+	{"aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", ec2.VpcPeeringConnectionAccepterArgs{}, ec2.VpcPeeringConnectionAccepter{}},
 	{"aws:ec2/vpcEndpointPolicy:VpcEndpointPolicy", ec2.VpcEndpointPolicyArgs{}, ec2.VpcEndpointPolicy{}},
 	{"aws:ec2/flowLog:FlowLog", ec2.FlowLogArgs{}, ec2.FlowLog{}},
 	{"aws:ec2/networkAcl:NetworkAcl", ec2.NetworkAclArgs{}, ec2.NetworkAcl{}},
@@ -71,6 +73,7 @@ var programResources = []resource{
 	{"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", vpc.SecurityGroupEgressRuleArgs{}, vpc.SecurityGroupEgressRule{}},
 	{"aws:ec2transitgateway/transitGateway:TransitGateway", ec2transitgateway.TransitGatewayArgs{}, ec2transitgateway.TransitGateway{}},
 	{"aws:ec2transitgateway/vpcAttachment:VpcAttachment", ec2transitgateway.VpcAttachmentArgs{}, ec2transitgateway.VpcAttachment{}},
+	{"aws:ec2transitgateway/vpcAttachmentAccepter:VpcAttachmentAccepter", ec2transitgateway.VpcAttachmentAccepterArgs{}, ec2transitgateway.VpcAttachmentAccepter{}},
 	{"aws:ec2transitgateway/routeTable:RouteTable", ec2transitgateway.RouteTableArgs{}, ec2transitgateway.RouteTable{}},
 	{"aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation", ec2transitgateway.RouteTableAssociationArgs{}, ec2transitgateway.RouteTableAssociation{}},
 	{"aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation", ec2transitgateway.RouteTablePropagationArgs{}, ec2transitgateway.RouteTablePropagation{}},
@@ -81,6 +84,12 @@ var programResources = []resource{
 	{"aws:lb/targetGroupAttachment:TargetGroupAttachment", lb.TargetGroupAttachmentArgs{}, lb.TargetGroupAttachment{}},
 	{"aws:route53/zone:Zone", route53.ZoneArgs{}, route53.Zone{}},
 	{"aws:route53/record:Record", route53.RecordArgs{}, route53.Record{}},
+	{"aws:route53/vpcAssociationAuthorization:VpcAssociationAuthorization", route53.VpcAssociationAuthorizationArgs{}, route53.VpcAssociationAuthorization{}},
+	{"aws:route53/zoneAssociation:ZoneAssociation", route53.ZoneAssociationArgs{}, route53.ZoneAssociation{}},
+	{"aws:ram/resourceShare:ResourceShare", ram.ResourceShareArgs{}, ram.ResourceShare{}},
+	{"aws:ram/resourceAssociation:ResourceAssociation", ram.ResourceAssociationArgs{}, ram.ResourceAssociation{}},
+	{"aws:ram/principalAssociation:PrincipalAssociation", ram.PrincipalAssociationArgs{}, ram.PrincipalAssociation{}},
+	{"aws:ram/resourceShareAccepter:ResourceShareAccepter", ram.ResourceShareAccepterArgs{}, ram.ResourceShareAccepter{}},
 	{"aws:iam/role:Role", iam.RoleArgs{}, iam.Role{}},
 	{"aws:iam/rolePolicy:RolePolicy", iam.RolePolicyArgs{}, iam.RolePolicy{}},
 	{"aws:iam/instanceProfile:InstanceProfile", iam.InstanceProfileArgs{}, iam.InstanceProfile{}},
@@ -105,6 +114,11 @@ var programInvokes = []invoke{
 	{"aws:ec2/getAmi:getAmi", ec2.LookupAmiArgs{}, ec2.LookupAmiResult{}},
 	{"aws:elb/getServiceAccount:getServiceAccount", elb.GetServiceAccountArgs{}, elb.GetServiceAccountResult{}},
 	{"aws:index/getCallerIdentity:getCallerIdentity", aws.GetCallerIdentityArgs{}, aws.GetCallerIdentityResult{}},
+	{"aws:ec2/getVpc:getVpc", ec2.LookupVpcArgs{}, ec2.LookupVpcResult{}},
+	{"aws:ec2/getSubnets:getSubnets", ec2.GetSubnetsArgs{}, ec2.GetSubnetsResult{}},
+	{"aws:ec2/getSubnet:getSubnet", ec2.LookupSubnetArgs{}, ec2.LookupSubnetResult{}},
+	{"aws:ec2/getRouteTable:getRouteTable", ec2.LookupRouteTableArgs{}, ec2.LookupRouteTableResult{}},
+	{"aws:ec2/getRouteTables:getRouteTables", ec2.GetRouteTablesArgs{}, ec2.GetRouteTablesResult{}},
 }
 
 // Property is one input as the SDK types it.
