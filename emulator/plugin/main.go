@@ -69,7 +69,7 @@ func main() {
 }
 
 // serve is tfbridge.Main with the bridge's provider server wrapped in
-// refreshServer (refresh.go). The flags that only print something
+// refreshServer (refresh.go) and ignoreChangesServer (ignore.go). The flags that only print something
 // (-get-provider-info, -version, -help) are left to tfbridge.Main.
 func serve(ctx context.Context, info tfbridge.ProviderInfo) {
 	for _, arg := range os.Args[1:] {
@@ -82,7 +82,7 @@ func serve(ctx context.Context, info tfbridge.ProviderInfo) {
 	}
 	info.P.InitLogging(ctx)
 	err := provider.Main("aws", func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return refreshServer{tfbridge.NewProvider(ctx, host, "aws", pulumiAWSVersion, info.P, info, nil)}, nil
+		return ignoreChangesServer{refreshServer{tfbridge.NewProvider(ctx, host, "aws", pulumiAWSVersion, info.P, info, nil)}}, nil
 	})
 	if err != nil {
 		cmdutil.ExitError(err.Error())
