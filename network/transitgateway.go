@@ -89,7 +89,7 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 			// The gateway is visible in the spoke's account once shared.
 			attachOpts = append(attachOpts, pulumi.DependsOn(share))
 		}
-		att, err := ec2transitgateway.NewVpcAttachment(ctx, n, &ec2transitgateway.VpcAttachmentArgs{
+		attArgs := &ec2transitgateway.VpcAttachmentArgs{
 			TransitGatewayId: tgw.ID(),
 			VpcId:            v.VpcID,
 			SubnetIds:        inputs.StringArray(v.AttachmentSubnetIDs()),
@@ -97,7 +97,14 @@ func NewTransitGateway(ctx *pulumi.Context, name string, args *TransitGatewayArg
 			TransitGatewayDefaultRouteTableAssociation: pulumi.Bool(false),
 			TransitGatewayDefaultRouteTablePropagation: pulumi.Bool(false),
 			Tags: pulumi.StringMap{"Name": pulumi.String(n)},
-		}, attachOpts...)
+		}
+		if v.Owner.Foreign() {
+			// Only the gateway's account sets these, on the accepter; read
+			// from the attaching account they are not there to compare.
+			attArgs.TransitGatewayDefaultRouteTableAssociation = nil
+			attArgs.TransitGatewayDefaultRouteTablePropagation = nil
+		}
+		att, err := ec2transitgateway.NewVpcAttachment(ctx, n, attArgs, attachOpts...)
 		if err != nil {
 			return pulumi.StringOutput{}, fmt.Errorf("network: %w", err)
 		}
