@@ -125,14 +125,16 @@ local-stop: emulator
 ## the third, though each mostly waits on the provider's timers).
 integration: emulator
 	cd emulator/plugin && $(GO) test ./...
-	$(GO) test -tags integration -run '^(TestMotoPatches|TestEmulator|TestEmulatorGoneMidUp)$$' -parallel 4 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
+	$(GO) test -tags integration -run '^(TestMotoPatches|TestMotoCrossAccount|TestEmulator|TestEmulatorGoneMidUp)$$' -parallel 4 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
 
 ## figures: the emulator run's timings: the three scenarios one at a time
 ## (no contention between them), then the table; then the twin's: up, first
 ## 200 and teardown (dev and 3 consumers), and the differential suite's time.
 figures: emulator
-	$(GO) test -tags integration -run '^TestEmulator$$/^(peering|transitGateway|peering-3-consumers)$$' -parallel 1 -count=1 -timeout 40m .
+	$(GO) test -tags integration -run '^TestEmulator$$' -parallel 1 -count=1 -timeout 60m .
 	@cat .cache/emulator/figures.md
+	$(GO) test -tags integration -run '^TestEmulatorScale$$' -count=1 -timeout 30m .
+	@cat .cache/emulator/figures-scale.md
 	$(GO) test -run '^$$' -bench '^BenchmarkTwin$$' -benchtime 1x -count=1 .
 	@start=$$SECONDS; $(GO) test -run '^TestTwinAgreesWithTheVerifier$$' -count=1 . >/dev/null; \
 	echo "twin differential suite (every mutation, the twin against the verifier): $$((SECONDS - start)) s"

@@ -106,6 +106,12 @@ func TestEmulator(t *testing.T) {
 			runScenario(t, env, logDir, sc)
 		})
 	}
+	for _, sc := range accountScenarios {
+		t.Run(sc.name, func(t *testing.T) {
+			t.Parallel()
+			runAccountScenario(t, env, logDir, sc)
+		})
+	}
 	t.Run("invalid config creates nothing", func(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
