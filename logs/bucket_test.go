@@ -118,6 +118,24 @@ func TestBucketPolicyIsExact(t *testing.T) {
 	assert.JSONEq(t, want, direct, "the bucket's policy is logs.Policy")
 }
 
+// Another account's VPCs write their flow logs under that account's own
+// folder, on that account's behalf only; the ALB's logs stay the stack's.
+func TestBucketPolicyAdmitsOtherAccountsFlowLogs(t *testing.T) {
+	const other = "111111111111"
+	doc, err := logs.Policy("arn:aws:s3:::b", plantest.Account, plantest.Region, logs.AlbLogWriter(elbAccount), other)
+	require.NoError(t, err)
+	pol := plantest.PolicyDoc(t, doc)
+	var sids []string
+	for _, s := range pol.Statement {
+		sids = append(sids, s.Sid)
+	}
+	assert.Equal(t, []string{"DenyInsecureTransport", "FlowLogsAclCheck", "FlowLogsWrite",
+		"FlowLogsAclCheckFrom" + other, "FlowLogsWriteFrom" + other, "AlbLogsWrite"}, sids)
+	assert.Contains(t, doc, `"Resource":"arn:aws:s3:::b/flow-logs/AWSLogs/`+other+`/*"`)
+	assert.Contains(t, doc, `"aws:SourceArn":"arn:aws:logs:`+plantest.Region+`:`+other+`:*"`)
+	assert.Contains(t, doc, `"Resource":"arn:aws:s3:::b/alb/AWSLogs/`+plantest.Account+`/*"`)
+}
+
 // In regions opened since August 2022 the ALB's logs come from a service
 // principal instead of an ELB account.
 func TestAlbLogWriter(t *testing.T) {
