@@ -125,7 +125,7 @@ local-stop: emulator
 ## the third, though each mostly waits on the provider's timers).
 integration: emulator
 	cd emulator/plugin && $(GO) test ./...
-	$(GO) test -tags integration -run '^(TestMotoPatches|TestMotoCrossAccount|TestEmulator|TestEmulatorGoneMidUp)$$' -parallel 4 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
+	$(GO) test -tags integration -run '^(TestMotoPatches|TestMotoCrossAccount|TestEmulator|TestEmulatorGoneMidUp)$$' -parallel 8 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
 
 ## figures: the emulator run's timings: the three scenarios one at a time
 ## (no contention between them), then the table; then the twin's: up, first

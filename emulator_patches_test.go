@@ -54,7 +54,9 @@ func TestMotoPatches(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("no aws CLI:", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	// A bound against a hang, not a timing: beside the emulator run's
+	// stacks (make integration runs them all at once) it takes 2-3 minutes.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	moto, err := localrun.StartMoto(ctx, ".", filepath.Join(localrun.CacheDir("."), "logs", "it-patches-moto.log"), false)
 	if err != nil {
@@ -450,7 +452,7 @@ func TestMotoCrossAccount(t *testing.T) {
 	if _, err := exec.LookPath("aws"); err != nil {
 		t.Skip("no aws CLI:", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute) // a bound against a hang, as above
 	defer cancel()
 	moto, err := localrun.StartMoto(ctx, ".", filepath.Join(localrun.CacheDir("."), "logs", "it-crossaccount-moto.log"), false)
 	if err != nil {

@@ -776,11 +776,26 @@ def _ram_associations(share):
     return share._emulator_associations
 
 
+_sync_lock = threading.Lock()
+
+
 def _sync_shared_transit_gateways():
     """Shows each account the transit gateways RAM shares with it: a gateway
     whose share is active, with the gateway ASSOCIATED as a resource and the
     account ASSOCIATED as a principal (for an account outside the owner's
-    organization: once it accepted the invitation). Used by (q) and (r)."""
+    organization: once it accepted the invitation). Used by (q) and (r).
+
+    moto's server answers requests on threads, and each sync recomputes
+    every account's view from the shares, then removes what it did not
+    see: two at once (two accounts accepting their invitations together)
+    could let the first remove the gateway the second had just shown. One
+    sync at a time, each after its own change, leaves the last one's view,
+    which includes every change made before it."""
+    with _sync_lock:
+        _sync_shared_transit_gateways_locked()
+
+
+def _sync_shared_transit_gateways_locked():
     from moto.ec2.models import ec2_backends
     from moto.ram.models import ram_backends
 
