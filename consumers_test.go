@@ -118,6 +118,15 @@ func TestExistingVpcSubnetsAndClientOnRequest(t *testing.T) {
 	assert.Equal(t, []string{"rtb-0000000000000000b"}, tables)
 	client := g.named(t, awstype.Instance, "legacy-client")
 	assert.Equal(t, "subnet-0000000000000000b", client.String("subnetId"))
+	// The VPC's own instances still call: the ALB and the endpoint admit
+	// the subnet, beside the client's group.
+	var fromSubnet []string
+	for _, r := range g.rules(t) {
+		if r.Peer == "10.40.2.0/24" && r.Dir == "in" {
+			fromSubnet = append(fromSubnet, r.String())
+		}
+	}
+	assert.Len(t, fromSubnet, 2, "%v", fromSubnet)
 }
 
 // Look-ups that refuse the existing VPC fail before any AWS resource.

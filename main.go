@@ -245,14 +245,14 @@ func (c *composer) connect() error {
 // invoker role.
 func (c *composer) function() error {
 	var endpoints []lambda.Endpoint
-	for i, v := range c.consumers {
+	for _, v := range c.consumers {
 		subnets := inputs.FromOutputs(v.AttachmentSubnetIDs()) // one per AZ
 		if !c.cfg.EndpointPerAz {
 			subnets = subnets[:1] // the clients' AZ
 		}
 		e := lambda.Endpoint{Name: v.Name(), VpcID: v.VpcID, SubnetIDs: subnets, Account: v.Owner.Account, Provider: v.Owner.Provider}
-		if !c.cfg.ConsumerVpcs[i].WantsClient() {
-			e.ClientCidrs = v.PrivateSubnetCidrs // the consumer's own instances
+		if v.Existing {
+			e.ClientCidrs = v.PrivateSubnetCidrs // the consumer's own instances, client or not
 		}
 		endpoints = append(endpoints, e)
 	}
@@ -448,13 +448,14 @@ func vpcArgs(cfg config.Config, look lookups, cl consumerLookups) (*network.VpcA
 }
 
 // albClients are who may reach the listener: each consumer's client group,
-// referenced across the peering once it is active (ready[i]); over a Transit
-// Gateway, where groups cannot be referenced, from another account, or for
-// a consumer's own instances (no client), the consumer's private subnets.
+// referenced across the peering once it is active (ready[i]); by the
+// consumer's private subnets over a Transit Gateway, where groups cannot be
+// referenced, from another account, and for an existing VPC, whose own
+// instances call too.
 func albClients(consumers []*network.Vpc, clients []*network.Client, ready []pulumi.StringOutput) []alb.Client {
 	var out []alb.Client
 	for i, c := range consumers {
-		if ready != nil && clients[i] != nil && !c.Owner.Foreign() {
+		if ready != nil && clients[i] != nil && !c.Owner.Foreign() && !c.Existing {
 			out = append(out, alb.Client{Name: c.Name() + "-client", Peer: sg.Group(inputs.After(clients[i].SecurityGroupID, ready[i]))})
 			continue
 		}
