@@ -38,20 +38,23 @@ const (
 // accountScenarios are the stacks whose consumers exist already or live in
 // other accounts: over peering, a VPC the stack creates in account A, an
 // existing VPC in account B and an existing VPC in the stack's own
-// account; over a Transit Gateway shared through RAM, the first two.
+// account, with bastions and the key pair in each account that has
+// instances; over a Transit Gateway shared through RAM, the first two,
+// without admin access.
 var accountScenarios = []accountScenario{
 	{name: "peering-accounts", connectivity: "peering", consumers: []accountConsumer{
 		{name: "baz", cidr: "10.4.0.0/16", role: roleA},
 		{name: "legacy", cidr: "10.50.0.0/16", role: roleB, existing: true},
 		{name: "old", cidr: "10.60.0.0/16", existing: true},
-	}},
+	}, overrides: map[string]string{"internal-alb:sshPublicKey": testPublicKey}},
 	// moto's accounts are in no organization, so RAM shares with them by
 	// invitation only (the organization mode is the unit tests' and the
 	// verifier's).
 	{name: "transitGateway-accounts", connectivity: "transitGateway", consumers: []accountConsumer{
 		{name: "baz", cidr: "10.4.0.0/16", role: roleA},
 		{name: "legacy", cidr: "10.50.0.0/16", role: roleB, existing: true},
-	}, overrides: map[string]string{"internal-alb:transitGatewaySharing": "invitation"}},
+	}, overrides: map[string]string{"internal-alb:transitGatewaySharing": "invitation",
+		"internal-alb:adminAccess": "none", "internal-alb:adminCidrs": "[]"}},
 }
 
 type accountScenario struct {
@@ -79,11 +82,7 @@ type consumerState struct {
 }
 
 func runAccountScenario(t *testing.T, env *localrun.Env, logDir string, sc accountScenario) {
-	overrides := map[string]string{
-		"internal-alb:connectivity": sc.connectivity,
-		"internal-alb:adminAccess":  "none", // admin access is the other scenarios'
-		"internal-alb:adminCidrs":   "[]",
-	}
+	overrides := map[string]string{"internal-alb:connectivity": sc.connectivity}
 	for k, v := range sc.overrides {
 		overrides[k] = v
 	}

@@ -35,19 +35,18 @@ import (
 	"github.com/internal-alb/internal-alb/verify"
 )
 
-// scenarios are the stacks the emulator run deploys: both connectivity
-// modes, and peering with three consumers.
+// scenarios are the stacks the emulator run deploys with every consumer
+// created in the stack's account: both connectivity modes (accountScenarios
+// are the others).
 var scenarios = []scenario{
 	{name: "peering", dayTwo: []func(*testing.T, *deployment){checkStopStart, checkDrift, checkOrphans},
 		upKilled: interruption{syscall.SIGKILL, "alb"}, destroyKilled: interruption{syscall.SIGINT, "early"}},
-	// The Transit Gateway stack also takes the other admin access mode, and
-	// the three consumers the key pair, so each option is deployed once.
+	// The Transit Gateway stack also takes the other admin access mode
+	// (peering-accounts takes the key pair), so each option is deployed once.
 	{name: "transitGateway", overrides: map[string]string{"internal-alb:connectivity": "transitGateway",
 		"internal-alb:adminAccess": "instanceConnectEndpoint", "internal-alb:adminCidrs": "[]"},
 		dayTwo:   []func(*testing.T, *deployment){checkDrift},
 		upKilled: interruption{syscall.SIGTERM, "zone-associations"}, destroyKilled: interruption{syscall.SIGKILL, "alb"}},
-	{name: "peering-3-consumers", overrides: map[string]string{"internal-alb:consumerVpcs": threeConsumers, "internal-alb:sshPublicKey": testPublicKey},
-		upKilled: interruption{syscall.SIGINT, "early"}, destroyKilled: interruption{syscall.SIGTERM, "zone-associations"}},
 }
 
 type scenario struct {
