@@ -115,21 +115,23 @@ local-stop: emulator
 	$(DEVTOOLS) local stop
 
 ## integration: the aws plugin double's own tests (its mapping against the
-## pulumi-aws SDK), each moto patch, then the emulator run: up, no-change
-## preview and refresh, checks through the AWS API and the verifier on the
-## deployed state, the twin, day two (stop/start, drift, orphans), destroy,
-## up and destroy again, each interrupted and recovered; both connectivity
-## modes and three consumers; refused configs that create nothing; the
-## emulator killed mid-up. -parallel 4: all of
-## it at once (go test's default, one test per CPU, ran two scenarios and then
-## the third, though each mostly waits on the provider's timers).
+## pulumi-aws SDK), each moto patch (several accounts too), then the emulator
+## run: up, no-change preview and refresh, checks through the AWS API and the
+## verifier on the deployed state, the twin, day two (stop/start, drift,
+## orphans), destroy, up and destroy again, each interrupted and recovered,
+## for both connectivity modes; consumers in other accounts and existing
+## VPCs, checked from each account, unchanged after destroy, then up again;
+## refused configs that create nothing; the emulator killed mid-up.
+## -parallel 8: all of it at once (go test's default, one test per CPU,
+## queued stacks that mostly wait on the provider's timers).
 integration: emulator
 	cd emulator/plugin && $(GO) test ./...
 	$(GO) test -tags integration -run '^(TestMotoPatches|TestMotoCrossAccount|TestEmulator|TestEmulatorGoneMidUp)$$' -parallel 8 -count=1 -timeout 40m -v . 2>&1 | grep -v '^=== \(PAUSE\|CONT\)'
 
-## figures: the emulator run's timings: the three scenarios one at a time
-## (no contention between them), then the table; then the twin's: up, first
-## 200 and teardown (dev and 3 consumers), and the differential suite's time.
+## figures: the emulator run's timings: the scenarios one at a time (no
+## contention between them), then the table; 1 against 10 Transit Gateway
+## consumers; then the twin's: up, first 200 and teardown (dev and 3
+## consumers), and the differential suite's time.
 figures: emulator
 	$(GO) test -tags integration -run '^TestEmulator$$' -parallel 1 -count=1 -timeout 60m .
 	@cat .cache/emulator/figures.md
