@@ -227,7 +227,7 @@ func TestKeyDefaults(t *testing.T) {
 	want := map[string]string{
 		"serviceVpc": `{"name":"foo","cidr":"10.2.0.0/16"}`, "consumerVpcs": `[{"name":"bar","cidr":"10.3.0.0/16"}]`,
 		"azCount": "2", "subnetPrefixLength": "24", "natMode": "none", "s3GatewayEndpoint": "true",
-		"connectivity": "peering", "adminAccess": "bastion", "allowSshFromAnywhere": "false", "sshPublicKey": "",
+		"connectivity": "peering", "transitGatewaySharing": "organization", "adminAccess": "bastion", "allowSshFromAnywhere": "false", "sshPublicKey": "",
 		"instanceType": "t3.micro", "albName": "foo-internal-alb", "webCount": "2", "zoneName": "home", "recordName": "alb",
 		"endpointPerAz": "false", "lambdaName": "hello-world", "lambdaRuntime": "nodejs22.x", "logRetentionDays": "14",
 		"logs": "true", "logExpirationDays": "90",
