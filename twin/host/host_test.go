@@ -79,7 +79,7 @@ func newNetNS(t *testing.T) string {
 		t.Fatal(err)
 	}
 	name := "iathosttest-" + hex.EncodeToString(b)
-	mustRun(t, "ip", "netns", "add", name)
+	addNetNS(t, name)
 	path := filepath.Join("/run/netns", name)
 	t.Cleanup(func() {
 		if err := KillNetNS(path); err != nil {
@@ -91,6 +91,30 @@ func newNetNS(t *testing.T) string {
 	})
 	mustRun(t, "ip", "-n", name, "link", "set", "lo", "up")
 	return path
+}
+
+// addNetNS makes the named namespace as the twin does (netns.NewNamed), not
+// with `ip netns add`: that one also bind-mounts /run/netns onto itself when
+// it is not a mount point yet, which hides the namespaces other runs (the
+// root package's twins, at the same time) have mounted there, and their
+// teardown then fails with "device or resource busy".
+func addNetNS(t *testing.T, name string) {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer orig.Close()
+	h, err := netns.NewNamed(name)
+	if serr := netns.Set(orig); serr != nil {
+		t.Fatalf("back to the test's namespace: %v", serr)
+	}
+	if err != nil {
+		t.Fatalf("namespace %s: %v", name, err)
+	}
+	h.Close()
 }
 
 // inNetNS lists the processes in a network namespace.
