@@ -285,3 +285,19 @@ func TestTransitGatewaySharedByInvitation(t *testing.T) {
 	assert.Equal(t, share.String("arn"), acc.String("shareArn"))
 	assert.Contains(t, g.customs(awstype.TgwVpcAttachment)["tgw-bar"].Dependencies, acc.URN)
 }
+
+// The key pair goes to every account where the stack has instances, and to
+// no other: an existing VPC without a client gets none.
+func TestKeyPairOnlyWhereTheStackHasInstances(t *testing.T) {
+	g, err := planConsumers(t, map[string]string{
+		"consumerVpcs": `[{"name":"bar","cidr":"10.3.0.0/16","account":{"roleArn":"` + otherRole + `"}},` +
+			`{"name":"legacy","vpcId":"` + existingID + `","account":{"roleArn":"` + anotherRole + `"}}]`,
+		"sshPublicKey": testPublicKey,
+	}, existingVpcs(true))
+	require.NoError(t, err)
+	var names []string
+	for _, k := range g.OfType(awstype.KeyPair) {
+		names = append(names, k.Name)
+	}
+	assert.ElementsMatch(t, []string{"admin", "admin-" + otherAccount}, names)
+}

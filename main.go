@@ -166,18 +166,24 @@ func (c *composer) keyPair() error {
 	if c.cfg.SshPublicKey == "" {
 		return nil
 	}
-	owners := append([]network.Owner{{}}, c.cl.owners...)
+	owners := []network.Owner{{}} // the service VPC's instances
+	for i, o := range c.cl.owners {
+		// The stack's instances there: its client, or the bastion of a VPC
+		// it creates.
+		a := c.consumerArgs[i]
+		if c.cfg.ConsumerVpcs[i].WantsClient() || a != nil && a.Admin != nil && a.Admin.Bastion != nil {
+			owners = append(owners, o)
+		}
+	}
 	for _, o := range owners {
 		if _, done := c.keyNames[o.Account]; done {
 			continue
 		}
 		name := "admin"
-		var opts []pulumi.ResourceOption
 		if o.Foreign() {
 			name += "-" + o.Account
-			opts = append(opts, pulumi.Providers(o.Provider))
 		}
-		kp, err := instance.NewKeyPair(c.ctx, name, c.cfg.SshPublicKey, opts...)
+		kp, err := instance.NewKeyPair(c.ctx, name, c.cfg.SshPublicKey, o.ComponentOptions()...)
 		if err != nil {
 			return err
 		}

@@ -93,7 +93,7 @@ func NewExistingVpc(ctx *pulumi.Context, name string, args *ExistingVpcArgs, opt
 		"enableDnsHostnames": pulumi.Bool(args.EnableDNSHostnames),
 		"subnets":            subnets,
 	}
-	if err := ctx.RegisterComponentResourceV2("internal-alb:network:ExistingVpc", name, looked, v, args.Owner.componentOptions(opts...)...); err != nil {
+	if err := ctx.RegisterComponentResourceV2("internal-alb:network:ExistingVpc", name, looked, v, args.Owner.ComponentOptions(opts...)...); err != nil {
 		return nil, err
 	}
 	v.VpcID = str(args.VpcID)

@@ -60,8 +60,8 @@ func (o Owner) options(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	return append(opts, pulumi.Provider(o.Provider))
 }
 
-// componentOptions hand the owner's provider to a component's children.
-func (o Owner) componentOptions(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
+// ComponentOptions hand the owner's provider to a component's children.
+func (o Owner) ComponentOptions(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
 	if o.Provider == nil {
 		return opts
 	}
@@ -177,7 +177,7 @@ func NewVpc(ctx *pulumi.Context, name string, args *VpcArgs, opts ...pulumi.Reso
 	for _, p := range layout.Private {
 		v.PrivateSubnetCidrs = append(v.PrivateSubnetCidrs, p.String())
 	}
-	if err := ctx.RegisterComponentResource("internal-alb:network:Vpc", name, v, args.Owner.componentOptions(opts...)...); err != nil {
+	if err := ctx.RegisterComponentResource("internal-alb:network:Vpc", name, v, args.Owner.ComponentOptions(opts...)...); err != nil {
 		return nil, err
 	}
 	b := &vpcBuilder{ctx: ctx, v: v, args: args, layout: layout, in: pulumi.Parent(v)}
@@ -423,7 +423,7 @@ func (v *Vpc) Options(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
 // ComponentOptions are the options of a component whose resources are all
 // in the VPC's account.
 func (v *Vpc) ComponentOptions(opts ...pulumi.ResourceOption) []pulumi.ResourceOption {
-	return v.Owner.componentOptions(opts...)
+	return v.Owner.ComponentOptions(opts...)
 }
 
 // GatewayEndpoint is a gateway VPC endpoint.
